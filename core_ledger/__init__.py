@@ -1,0 +1,1 @@
+"""The ledger service: the system of record for merchants ' credits, debits and balances."""

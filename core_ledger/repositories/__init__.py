@@ -1,0 +1,1 @@
+"""SQLAlchemy statements over the ledger schema; callers own the transaction, nothing commits."""

@@ -1,0 +1,1 @@
+"""Ledger rules and units of work: each public function is one transaction."""

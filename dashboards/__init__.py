@@ -1,0 +1,1 @@
+"""Streamlit dashboards over the warehouse marts (never the ledger database)."""

@@ -1,0 +1,1 @@
+"""Formatting and charts shared by the pages."""

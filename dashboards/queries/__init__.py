@@ -1,0 +1,1 @@
+"""Cached, parameterized reads of the marts."""

@@ -1,0 +1,52 @@
+"""Reads of the finance marts for the cash-flow page."""
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy.exc import ProgrammingError
+
+from dashboards.queries.warehouse import warehouse
+
+TTL_SECONDS = 60
+
+
+class MartsNotBuilt(Exception):
+    """The finance marts do not exist yet: the pipeline has not run on this warehouse."""
+
+
+def merchants() -> pd.DataFrame:
+    return _query(
+        "select merchant_id, merchant_name, currency from marts.dim_merchants "
+        "where merchant_id in (select distinct merchant_id from marts.fct_daily_cash_flow) "
+        "order by merchant_name",
+        {},
+    )
+
+
+def date_span(merchant_id: str) -> tuple[date, date]:
+    span = _query(
+        "select min(business_date) as first_date, max(business_date) as last_date "
+        "from marts.fct_daily_cash_flow where merchant_id = :merchant_id",
+        {"merchant_id": merchant_id},
+    )
+    return span["first_date"].iloc[0], span["last_date"].iloc[0]
+
+
+def daily_cash_flow(merchant_id: str, first: date, last: date) -> pd.DataFrame:
+    return _query(
+        "select business_date, opening_balance_minor, credits_minor, debits_minor, net_minor, "
+        "closing_balance_minor, credit_count, debit_count "
+        "from marts.fct_daily_cash_flow "
+        "where merchant_id = :merchant_id and business_date between :first and :last "
+        "order by business_date",
+        {"merchant_id": merchant_id, "first": first, "last": last},
+    )
+
+
+def _query(sql: str, params: dict[str, object]) -> pd.DataFrame:
+    try:
+        return warehouse().query(sql, params=params, ttl=TTL_SECONDS)
+    except ProgrammingError as error:
+        if "does not exist" in str(error):
+            raise MartsNotBuilt from error
+        raise

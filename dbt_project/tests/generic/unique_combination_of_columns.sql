@@ -1,0 +1,7 @@
+{# The grain test: no two rows share these columns' values. #}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+select {{ combination_of_columns | join(', ') }}, count(*) as occurrences
+from {{ model }}
+group by {{ combination_of_columns | join(', ') }}
+having count(*) > 1
+{% endtest %}

@@ -1,0 +1,1 @@
+"""Fluxo platform glue: settings, the embedded PostgreSQL, and the `fluxo` command line."""

@@ -1,0 +1,329 @@
+"""The `fluxo` command: run the demo, manage the embedded database, migrate, seed, serve, run the
+pipeline."""
+
+import os
+import signal
+import sys
+import threading
+import time
+from enum import StrEnum
+from typing import Annotated, NoReturn
+
+import psycopg
+import typer
+import uvicorn
+
+from fluxo import databases, embedded, pipeline
+from fluxo.migrations import migrate as migrate_databases
+from fluxo.processes import STOP_SIGNALS, Service, ServiceFailed, port_is_free, start_service
+from fluxo.progress import console, counter, note, step
+from fluxo.seed import SeedError, SeedResult
+from fluxo.seed import seed as seed_demo_workload
+from fluxo.servers import (
+    Server,
+    api_server,
+    child_environment,
+    dagster_server,
+    dashboard_server,
+)
+from fluxo.settings import Settings
+from fluxo.urls import libpq_url
+
+
+class FluxoError(RuntimeError):
+    """A failure the user can act on: printed as one line with the fix."""
+
+
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+db_app = typer.Typer(no_args_is_help=True, help="The embedded PostgreSQL under FLUXO_HOME.")
+serve_app = typer.Typer(no_args_is_help=True, help="Run one server in the foreground.")
+pipeline_app = typer.Typer(no_args_is_help=True, help="The Dagster pipeline.")
+app.add_typer(db_app, name="db")
+app.add_typer(serve_app, name="serve")
+app.add_typer(pipeline_app, name="pipeline")
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    os.environ.update(child_environment(settings))
+    return settings
+
+
+# --- database -------------------------------------------------------------------------------
+
+
+class Database(StrEnum):
+    ledger = "ledger"
+    warehouse = "warehouse"
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the embedded PostgreSQL (or reuse the running one) and create Fluxo's databases."""
+    settings = _settings()
+    with step(f"Starting embedded PostgreSQL in {settings.embedded_data_dir}"):
+        databases.resolve(settings.model_copy(update={"database_url": None, "warehouse_url": None}))
+    _print_status(settings)
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL."""
+    settings = _settings()
+    if embedded.stop(settings.embedded_data_dir):
+        console.print("embedded PostgreSQL stopped")
+    else:
+        console.print("embedded PostgreSQL was not running")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Say whether the embedded PostgreSQL runs, and which databases Fluxo uses."""
+    _print_status(_settings())
+
+
+@db_app.command("url")
+def db_url(database: Annotated[Database, typer.Argument()] = Database.ledger) -> None:
+    """Print the SQLAlchemy URL of the ledger or warehouse database."""
+    settings = _settings()
+    configured = settings.database_url if database is Database.ledger else settings.warehouse_url
+    if configured is not None:
+        print(configured)
+        return
+    name = embedded.LEDGER_DATABASE if database is Database.ledger else embedded.WAREHOUSE_DATABASE
+    url = embedded.url(settings.embedded_data_dir, name)
+    if url is None:
+        raise FluxoError("the embedded PostgreSQL is not running: start it with `fluxo db start`")
+    print(url)
+
+
+def _print_status(settings: Settings) -> None:
+    state = embedded.status(settings.embedded_data_dir)
+    if state.running:
+        console.print(
+            f"embedded PostgreSQL: running (pid {state.pid}, socket in {state.socket_dir})"
+        )
+    else:
+        console.print(f"embedded PostgreSQL: stopped ({state.data_dir})")
+    console.print(
+        f"ledger database:    {settings.database_url or 'embedded ' + embedded.LEDGER_DATABASE}"
+    )
+    console.print(
+        f"warehouse database: {settings.warehouse_url or 'embedded ' + embedded.WAREHOUSE_DATABASE}"
+    )
+
+
+# --- migrate, seed, pipeline ------------------------------------------------------------------
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the ledger migrations and create the warehouse's raw layer."""
+    settings = _settings()
+    urls = _connect(settings)
+    with step("Applying migrations"):
+        migrate_databases(urls)
+
+
+@app.command()
+def seed(
+    api_url: Annotated[
+        str | None,
+        typer.Option(help="A running ledger API; by default one is started in this process."),
+    ] = None,
+) -> None:
+    """Post the demo merchants' entries through the ledger API; running it again adds nothing."""
+    settings = _settings()
+    if api_url is not None:
+        _post_demo_workload(api_url)
+        return
+    urls = _connect(settings)
+    migrate_databases(urls)
+    with LocalApiServer(settings) as local_url:
+        _post_demo_workload(local_url)
+
+
+@pipeline_app.command("run")
+def pipeline_run() -> None:
+    """Materialize every asset once: raw ledger tables, dbt models and their checks."""
+    settings = _settings()
+    urls = _connect(settings)
+    _run_pipeline(settings, urls)
+
+
+def _post_demo_workload(api_url: str) -> SeedResult:
+    with (
+        step(f"Posting the demo workload through the ledger API ({api_url})"),
+        counter("entries") as progress,
+    ):
+        task = progress.add_task("entries", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        result = seed_demo_workload(api_url, on_progress=advance)
+    note(
+        f"{result.merchants_created} merchants registered, {result.entries_posted} entries posted, "
+        f"{result.entries_already_present} already present"
+    )
+    return result
+
+
+def _run_pipeline(settings: Settings, urls: databases.DatabaseUrls) -> None:
+    with step("Parsing the dbt project"):
+        pipeline.prepare(urls.warehouse)
+    with step("Materializing every asset (raw ledger tables, dbt models, checks)"):
+        summary = pipeline.materialize_all(settings.home_dir / "logs" / "pipeline.log")
+    note(
+        f"run {summary.run_id}: {len(summary.assets_materialized)} assets materialized, "
+        f"{summary.checks_passed} checks passed, {len(summary.checks_failed)} failed"
+    )
+    if not summary.success:
+        raise FluxoError(
+            f"the pipeline run failed (steps: {', '.join(summary.failed_steps) or 'none'}; checks: "
+            f"{', '.join(summary.checks_failed) or 'none'}): open the run in the Dagster UI "
+            "(`fluxo serve dagster`)"
+        )
+
+
+class LocalApiServer:
+    """The ledger API on a free loopback port, in a thread, for the duration of a `with`."""
+
+    def __init__(self, settings: Settings) -> None:
+        from core_ledger.api.app import create_app
+
+        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        while not self.server.started:
+            if not self.thread.is_alive():
+                raise FluxoError("the ledger API could not start in this process")
+            time.sleep(0.05)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+# --- serve and demo ---------------------------------------------------------------------------
+
+
+@serve_app.command("api")
+def serve_api() -> None:
+    """The ledger HTTP API, with its OpenAPI docs at /docs."""
+    _exec(api_server(_settings()))
+
+
+@serve_app.command("dagster")
+def serve_dagster() -> None:
+    """The Dagster UI and daemon over Fluxo's assets."""
+    _exec(dagster_server(_settings()))
+
+
+@serve_app.command("dashboard")
+def serve_dashboard() -> None:
+    """The Streamlit dashboard over the warehouse marts."""
+    _exec(dashboard_server(_settings()))
+
+
+def _exec(server: Server) -> NoReturn:
+    console.print(f"{server.name}: {server.url}")
+    sys.stdout.flush()
+    os.execv(server.command[0], server.command)
+
+
+@app.command()
+def demo() -> None:
+    """Start the database, migrate, post demo data through the API, run the pipeline, and serve
+    the API, the Dagster UI and the dashboard until Ctrl-C."""
+    settings = _settings()
+    servers = [api_server(settings), dagster_server(settings), dashboard_server(settings)]
+    for server, port in zip(
+        servers, (settings.api_port, settings.dagster_port, settings.dashboard_port), strict=True
+    ):
+        if not port_is_free(settings.host, port):
+            raise FluxoError(
+                f"port {port} for the {server.name} is in use: stop what holds it or set "
+                "FLUXO_API_PORT / FLUXO_DAGSTER_PORT / FLUXO_DASHBOARD_PORT"
+            )
+    embedded_was_running = embedded.status(settings.embedded_data_dir).running
+    started: list[Service] = []
+    _stop_on_signals()
+    try:
+        urls = _connect(settings)
+        with step("Applying migrations"):
+            migrate_databases(urls)
+        started.append(_start(servers[0], settings))
+        _post_demo_workload(f"http://{settings.host}:{settings.api_port}")
+        _run_pipeline(settings, urls)
+        started.extend(_start(server, settings) for server in servers[1:])
+        _stop_on_signals()  # Dagster's in-process run restores the handlers it found at its start
+        console.print("\n[bold]Fluxo is running[/bold] (Ctrl-C stops everything):")
+        for service in started:
+            console.print(f"  {service.name:<11} {service.url}")
+        console.print(f"  [dim]logs in {settings.home_dir / 'logs'}[/dim]")
+        while all(service.process.poll() is None for service in started):
+            time.sleep(0.5)
+        stopped = next(s for s in started if s.process.poll() is not None)
+        raise FluxoError(f"{stopped.name} stopped unexpectedly; see {stopped.log_path}")
+    except KeyboardInterrupt:
+        console.print("\nStopping ...")
+    finally:
+        for service in reversed(started):
+            with step(f"Stopping {service.name}"):
+                service.stop()
+        if settings.uses_embedded_database and not embedded_was_running:
+            with step("Stopping embedded PostgreSQL"):
+                embedded.stop(settings.embedded_data_dir)
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C, `kill` and a closed terminal all stop the demo through KeyboardInterrupt, even when
+    the shell that started us left those signals ignored."""
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, signal.default_int_handler)
+
+
+def _start(server: Server, settings: Settings) -> Service:
+    with step(f"Starting {server.name}"):
+        return start_service(
+            server.name,
+            server.command,
+            server.url,
+            server.ready_url,
+            settings.home_dir / "logs" / f"{server.name.lower().replace(' ', '-')}.log",
+            env=child_environment(settings),
+        )
+
+
+def _connect(settings: Settings) -> databases.DatabaseUrls:
+    title = (
+        "Starting embedded PostgreSQL"
+        if settings.uses_embedded_database
+        else "Connecting to the configured PostgreSQL"
+    )
+    with step(title):
+        urls = databases.resolve(settings)
+        for role, url in (("ledger", urls.ledger), ("warehouse", urls.warehouse)):
+            try:
+                psycopg.connect(libpq_url(url), connect_timeout=10).close()
+            except psycopg.OperationalError as error:
+                variable = "FLUXO_DATABASE_URL" if role == "ledger" else "FLUXO_WAREHOUSE_URL"
+                reason = str(error).strip().splitlines()[0]
+                raise FluxoError(
+                    f"cannot reach the {role} database ({reason}): check {variable}"
+                ) from error
+    return urls
+
+
+def main() -> None:
+    try:
+        app()
+    except (FluxoError, ServiceFailed, SeedError) as error:
+        console.print(f"[red]fluxo:[/red] {error}")
+        sys.exit(1)

@@ -1,0 +1,18 @@
+"""Bring both databases to the current schema: the ledger by Alembic, the warehouse's raw layer."""
+
+import psycopg
+
+from core_ledger.migrate import upgrade
+from fluxo.databases import DatabaseUrls
+from fluxo.urls import libpq_url
+from ingestion.ledger.load import ensure_raw_table
+from ingestion.ledger.tables import LEDGER_TABLES
+from ingestion.warehouse import ensure_raw_schema
+
+
+def migrate(urls: DatabaseUrls) -> None:
+    upgrade(urls.ledger)
+    with psycopg.connect(libpq_url(urls.warehouse)) as warehouse:
+        ensure_raw_schema(warehouse)
+        for table in LEDGER_TABLES:
+            ensure_raw_table(warehouse, table)

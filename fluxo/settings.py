@@ -1,0 +1,38 @@
+"""Settings read from the environment (FLUXO_*), with defaults that run the embedded stack."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FLUXO_", extra="ignore")
+
+    home: Path = Field(default=Path(".fluxo"), description="Where Fluxo keeps its local state.")
+    database_url: str | None = Field(
+        default=None, description="Ledger database; unset means the embedded PostgreSQL."
+    )
+    warehouse_url: str | None = Field(
+        default=None, description="Warehouse database; unset means the embedded PostgreSQL."
+    )
+    host: str = "127.0.0.1"
+    api_port: int = 8000
+    dagster_port: int = 3000
+    dashboard_port: int = 8501
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def embedded_data_dir(self) -> Path:
+        return self.home_dir / "pgdata"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home_dir / "dagster"
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None or self.warehouse_url is None

@@ -1,0 +1,1 @@
+"""Incremental extraction of the ledger database into the warehouse's `raw` schema."""

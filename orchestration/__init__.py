@@ -1,0 +1,1 @@
+"""Dagster definitions: assets wrapping ingestion/, dbt models, checks. Logic lives elsewhere."""

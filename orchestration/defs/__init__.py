@@ -1,0 +1,1 @@
+"""Dagster definitions grouped by domain; definitions.py assembles them."""

@@ -1,0 +1,1 @@
+"""The dbt project as Dagster assets, with dbt tests as asset checks."""

@@ -1,0 +1,39 @@
+"""dbt models as assets; `dbt build` runs their tests, which Dagster shows as asset checks."""
+
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.defs.dbt.project import dbt_profile_env
+from orchestration.defs.resources import FluxoDatabases
+
+
+class FluxoDbtTranslator(DagsterDbtTranslator):
+    """Models are keyed [schema, model] (marts/fct_daily_cash_flow); sources use their meta key."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "model":
+            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return str(dbt_resource_props["fqn"][1]) if len(dbt_resource_props["fqn"]) > 2 else None
+
+
+def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=FluxoDbtTranslator(),
+    )
+    def fluxo_dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, databases: FluxoDatabases
+    ) -> Iterator[Any]:
+        # dbt reads its profile from the environment of the process Dagster starts it in.
+        os.environ.update(dbt_profile_env(databases.urls().warehouse))
+        yield from dbt.cli(["build"], context=context).stream()
+
+    return fluxo_dbt_models

@@ -1,0 +1,1 @@
+"""Assets that copy the ledger database into the warehouse `raw` schema."""

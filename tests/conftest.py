@@ -1,0 +1,95 @@
+"""Shared fixtures: a real PostgreSQL server and fresh, migrated ledger and warehouse databases.
+
+By default the server is an embedded one (pgserver) in a temporary directory; set
+FLUXO_TEST_DATABASE_URL (an admin URL such as postgresql://postgres@127.0.0.1:5432/postgres) to
+use another server. Each session gets its own databases, dropped at the end.
+"""
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from fluxo import embedded
+from fluxo.databases import DatabaseUrls
+from fluxo.migrations import migrate
+from fluxo.urls import libpq_url, sqlalchemy_url, with_database
+
+
+@pytest.fixture(scope="session")
+def admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get("FLUXO_TEST_DATABASE_URL")
+    if configured:
+        yield sqlalchemy_url(configured)
+        return
+    data_dir = tmp_path_factory.mktemp("pg") / "pgdata"
+    yield embedded.start(data_dir)
+    embedded.stop(data_dir)
+
+
+def create_database(admin_url: str, prefix: str) -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(libpq_url(admin_url), autocommit=True) as conn:
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    return with_database(admin_url, name)
+
+
+def drop_database(admin_url: str, url: str) -> None:
+    name = url.split("/")[-1].split("?")[0]
+    with psycopg.connect(libpq_url(admin_url), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture(scope="session")
+def database_urls(
+    admin_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DatabaseUrls]:
+    """Migrated ledger and warehouse databases, exported as FLUXO_* so every component uses them."""
+    urls = DatabaseUrls(
+        ledger=create_database(admin_url, "test_ledger"),
+        warehouse=create_database(admin_url, "test_warehouse"),
+    )
+    migrate(urls)
+    home = tmp_path_factory.mktemp("fluxo_home")
+    saved = dict(os.environ)
+    os.environ.update(
+        {
+            "FLUXO_DATABASE_URL": urls.ledger,
+            "FLUXO_WAREHOUSE_URL": urls.warehouse,
+            "FLUXO_HOME": str(home),
+        }
+    )
+    yield urls
+    os.environ.clear()
+    os.environ.update(saved)
+    drop_database(admin_url, urls.ledger)
+    drop_database(admin_url, urls.warehouse)
+
+
+@pytest.fixture
+def fluxo_home(database_urls: DatabaseUrls) -> Path:
+    return Path(os.environ["FLUXO_HOME"])
+
+
+@pytest.fixture
+def ledger_conn(database_urls: DatabaseUrls) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(libpq_url(database_urls.ledger), autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture
+def warehouse_conn(database_urls: DatabaseUrls) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(libpq_url(database_urls.warehouse), autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture
+def merchant_id() -> str:
+    """A merchant of this test's own, so tests sharing the session's databases never collide."""
+    return f"test-{uuid.uuid4().hex[:12]}"

@@ -1,0 +1,168 @@
+"""API -> ledger -> Dagster (raw load, dbt build, checks) -> mart -> Streamlit page."""
+
+import os
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from streamlit.testing.v1 import AppTest
+
+from core_ledger.api.app import create_app
+from dashboards.components.formatting import format_brl
+from fluxo import pipeline
+from fluxo.databases import DatabaseUrls
+from fluxo.servers import REPO_ROOT, child_environment
+from fluxo.settings import Settings
+from orchestration.defs.finance.checks import check_closing_balance_matches_ledger
+from orchestration.defs.resources import FluxoDatabases
+
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+DASHBOARD = str(REPO_ROOT / "dashboards" / "app.py")
+
+
+@pytest.fixture(scope="module")
+def merchant_with_history(database_urls: DatabaseUrls) -> tuple[str, date, int]:
+    """A merchant with entries over three days; returns its id, first day and final balance."""
+    merchant_id = "e2e-padaria-central"
+    first_day = datetime.now(SAO_PAULO).date() - timedelta(days=5)
+    movements = [
+        (0, "credit", "1500.00", "10:00"),
+        (0, "debit", "320.45", "15:30"),
+        (2, "credit", "89.90", "23:45"),  # late evening: still that São Paulo day
+        (3, "debit", "0.01", "08:00"),
+    ]
+    with TestClient(create_app()) as api:
+        api.post("/v1/merchants", json={"merchant_id": merchant_id, "name": "Padaria Central"})
+        for offset, entry_type, amount, at in movements:
+            occurred_at = datetime.combine(
+                first_day + timedelta(days=offset),
+                datetime.strptime(at, "%H:%M").time(),
+                SAO_PAULO,
+            )
+            response = api.post(
+                f"/v1/merchants/{merchant_id}/entries",
+                json={
+                    "type": entry_type,
+                    "amount": amount,
+                    "occurred_at": occurred_at.isoformat(),
+                    "description": "venda" if entry_type == "credit" else "fornecedor",
+                    "category": "vendas" if entry_type == "credit" else "fornecedores",
+                },
+            )
+            assert response.status_code == 201, response.text
+    return merchant_id, first_day, 150_000 - 32_045 + 8_990 - 1
+
+
+@pytest.fixture(scope="module")
+def pipeline_run(
+    database_urls: DatabaseUrls, merchant_with_history: tuple[str, date, int]
+) -> pipeline.PipelineSummary:
+    os.environ.update(child_environment(Settings()))
+    pipeline.prepare(database_urls.warehouse)
+    return pipeline.materialize_all(Path(os.environ["FLUXO_HOME"]) / "logs" / "pipeline.log")
+
+
+def test_pipeline_materializes_every_asset_and_passes_its_checks(
+    pipeline_run: pipeline.PipelineSummary,
+) -> None:
+    assert pipeline_run.success, pipeline_run
+    assert {
+        "raw/ledger_entries",
+        "raw/ledger_merchants",
+        "marts/fct_daily_cash_flow",
+        "marts/dim_merchants",
+    } <= set(pipeline_run.assets_materialized)
+    assert pipeline_run.checks_failed == []
+    # dbt tests on the models plus the ledger reconciliation check
+    assert pipeline_run.checks_passed >= 15
+
+
+def test_mart_has_each_business_day_to_the_centavo(
+    pipeline_run: pipeline.PipelineSummary,
+    merchant_with_history: tuple[str, date, int],
+    warehouse_conn: psycopg.Connection,
+) -> None:
+    merchant_id, first_day, final_balance = merchant_with_history
+    rows = warehouse_conn.execute(
+        "select business_date, opening_balance_minor, credits_minor, debits_minor,"
+        " closing_balance_minor from marts.fct_daily_cash_flow where merchant_id = %s"
+        " order by business_date",
+        (merchant_id,),
+    ).fetchall()
+    day = lambda n: first_day + timedelta(days=n)  # noqa: E731
+    assert rows[:4] == [
+        (day(0), 0, 150_000, 32_045, 117_955),
+        (day(1), 117_955, 0, 0, 117_955),
+        (day(2), 117_955, 8_990, 0, 126_945),
+        (day(3), 126_945, 0, 1, 126_944),
+    ]
+    # Carried through to today, São Paulo time.
+    assert rows[-1][0] == datetime.now(SAO_PAULO).date()
+    assert rows[-1][4] == final_balance
+
+
+def test_mart_agrees_with_the_ledger_api(
+    pipeline_run: pipeline.PipelineSummary,
+    merchant_with_history: tuple[str, date, int],
+    warehouse_conn: psycopg.Connection,
+) -> None:
+    merchant_id, first_day, _ = merchant_with_history
+    last_day = first_day + timedelta(days=4)
+    with TestClient(create_app()) as api:
+        days = api.get(
+            f"/v1/merchants/{merchant_id}/daily-balances",
+            params={"from": first_day.isoformat(), "to": last_day.isoformat()},
+        ).json()["days"]
+    mart = warehouse_conn.execute(
+        "select business_date, closing_balance_minor from marts.fct_daily_cash_flow"
+        " where merchant_id = %s and business_date between %s and %s order by business_date",
+        (merchant_id, first_day, last_day),
+    ).fetchall()
+    assert [(date.fromisoformat(d["date"]), d["closing_balance"]) for d in days] == [
+        (business_date, f"{closing // 100}.{closing % 100:02d}") for business_date, closing in mart
+    ]
+
+
+def test_reconciliation_check_fails_when_the_mart_drifts(
+    pipeline_run: pipeline.PipelineSummary,
+    merchant_with_history: tuple[str, date, int],
+    warehouse_conn: psycopg.Connection,
+) -> None:
+    merchant_id, _, _ = merchant_with_history
+    assert check_closing_balance_matches_ledger(databases=FluxoDatabases()).passed
+    latest = "(select max(business_date) from marts.fct_daily_cash_flow where merchant_id = %s)"
+    warehouse_conn.execute(
+        "update marts.fct_daily_cash_flow set closing_balance_minor = closing_balance_minor + 1"
+        f" where merchant_id = %s and business_date = {latest}",
+        (merchant_id, merchant_id),
+    )
+    try:
+        result = check_closing_balance_matches_ledger(databases=FluxoDatabases())
+        assert not result.passed
+        assert merchant_id in str(result.metadata["mismatches"].value)
+    finally:
+        warehouse_conn.execute(
+            "update marts.fct_daily_cash_flow set closing_balance_minor = closing_balance_minor - 1"
+            f" where merchant_id = %s and business_date = {latest}",
+            (merchant_id, merchant_id),
+        )
+
+
+def test_dashboard_shows_the_closing_balance(
+    pipeline_run: pipeline.PipelineSummary, merchant_with_history: tuple[str, date, int]
+) -> None:
+    merchant_id, _, final_balance = merchant_with_history
+    page = AppTest.from_file(DASHBOARD, default_timeout=60).run()
+    assert not page.exception
+    chooser = page.selectbox[0]
+    assert "Padaria Central" in chooser.options  # shown by name, chosen by id
+    chooser.set_value(merchant_id).run()
+    assert not page.exception
+    metrics = {metric.label: metric.value for metric in page.metric}
+    assert metrics["Saldo final"] == format_brl(final_balance) == "R$ 1.269,44"
+    assert metrics["Entradas"] == format_brl(150_000 + 8_990)
+    table = page.dataframe[0].value
+    assert table["Saldo final"].iloc[-1] == "R$ 1.269,44"
