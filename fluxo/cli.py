@@ -13,7 +13,7 @@ import psycopg
 import typer
 import uvicorn
 
-from fluxo import databases, embedded, pipeline
+from fluxo import databases, embedded
 from fluxo.migrations import migrate as migrate_databases
 from fluxo.processes import STOP_SIGNALS, Service, ServiceFailed, port_is_free, start_service
 from fluxo.progress import console, counter, note, step
@@ -170,6 +170,9 @@ def _post_demo_workload(api_url: str) -> SeedResult:
 
 
 def _run_pipeline(settings: Settings, urls: databases.DatabaseUrls) -> None:
+    # Dagster and dbt take seconds to import: only the commands that run the pipeline pay for it.
+    from fluxo import pipeline
+
     with step("Parsing the dbt project"):
         pipeline.prepare(urls.warehouse)
     with step("Materializing every asset (raw ledger tables, dbt models, checks)"):

@@ -90,6 +90,8 @@ def dashboard_server(settings: Settings) -> Server:
             "true",
             "--browser.gatherUsageStats",
             "false",
+            "--client.toolbarMode",
+            "viewer",
         ],
         url=base,
         ready_url=f"{base}/_stcore/health",

@@ -5,6 +5,7 @@ FLUXO_TEST_DATABASE_URL (an admin URL such as postgresql://postgres@127.0.0.1:54
 use another server. Each session gets its own databases, dropped at the end.
 """
 
+import gc
 import os
 import uuid
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
+from sqlalchemy.engine import Engine
 
 from fluxo import embedded
 from fluxo.databases import DatabaseUrls
@@ -68,6 +70,10 @@ def database_urls(
     yield urls
     os.environ.clear()
     os.environ.update(saved)
+    # Pools cached by the code under test (the dashboard's st.connection, for one) would otherwise
+    # hold connections to the dropped databases and log errors when finalized at exit.
+    for engine in [obj for obj in gc.get_objects() if isinstance(obj, Engine)]:
+        engine.dispose()
     drop_database(admin_url, urls.ledger)
     drop_database(admin_url, urls.warehouse)
 

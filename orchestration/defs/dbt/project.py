@@ -19,13 +19,30 @@ def dbt_project() -> DbtProject:
 
 
 def prepare_manifest(project: DbtProject) -> Path:
-    """Parse the project into target/manifest.json.
+    """Parse the project into target/manifest.json, unless it is newer than every project file.
 
     Dagster's own preparer runs only under `dagster dev` and looks for dbt on PATH.
     """
+    if manifest_is_current(project):
+        return project.manifest_path
     dbt = DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE)
     dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return project.manifest_path
+
+
+def manifest_is_current(project: DbtProject) -> bool:
+    if not project.manifest_path.exists():
+        return False
+    built = project.manifest_path.stat().st_mtime
+    project_dir = Path(project.project_dir)
+    generated = (project_dir / project.target_path, project_dir / "logs")
+    sources = [
+        path
+        for path in project_dir.rglob("*")
+        if path.suffix in {".sql", ".yml", ".yaml", ".md", ".csv"}
+        and not any(path.is_relative_to(folder) for folder in generated)
+    ]
+    return all(path.stat().st_mtime < built for path in sources)
 
 
 def dbt_profile_env(warehouse_url: str) -> dict[str, str]:
