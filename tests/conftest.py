@@ -22,6 +22,14 @@ from fluxo.migrations import migrate
 from fluxo.urls import libpq_url, sqlalchemy_url, with_database
 
 
+def dispose_all_engines() -> None:
+    """Close every pooled connection. Pools cached by the code under test (the dashboard's
+    st.connection, for one) would otherwise outlive the database or server a test removes, and log
+    errors when finalized at exit."""
+    for engine in [obj for obj in gc.get_objects() if isinstance(obj, Engine)]:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     configured = os.environ.get("FLUXO_TEST_DATABASE_URL")
@@ -70,10 +78,7 @@ def database_urls(
     yield urls
     os.environ.clear()
     os.environ.update(saved)
-    # Pools cached by the code under test (the dashboard's st.connection, for one) would otherwise
-    # hold connections to the dropped databases and log errors when finalized at exit.
-    for engine in [obj for obj in gc.get_objects() if isinstance(obj, Engine)]:
-        engine.dispose()
+    dispose_all_engines()
     drop_database(admin_url, urls.ledger)
     drop_database(admin_url, urls.warehouse)
 

@@ -34,12 +34,11 @@ def get_by_external_id(session: Session, merchant_id: str, external_id: str) -> 
     return session.scalars(statement).one_or_none()
 
 
-def _signed_amount() -> object:
-    return case((Entry.entry_type == "credit", Entry.amount_minor), else_=-Entry.amount_minor)
-
-
 def balance_before(session: Session, merchant_id: str, moment: datetime) -> int:
-    statement = select(func.coalesce(func.sum(_signed_amount()), 0)).where(
+    signed_amount = case(
+        (Entry.entry_type == "credit", Entry.amount_minor), else_=-Entry.amount_minor
+    )
+    statement = select(func.coalesce(func.sum(signed_amount), 0)).where(
         Entry.merchant_id == merchant_id, Entry.occurred_at < moment
     )
     return int(session.scalar(statement) or 0)

@@ -20,6 +20,7 @@ from fluxo import embedded
 from fluxo.processes import port_is_free
 from fluxo.servers import REPO_ROOT
 from fluxo.urls import libpq_url
+from tests.conftest import dispose_all_engines
 from tests.e2e.cli import FLUXO, clean_environment, free_port
 
 READY_LINE = "Fluxo is running"
@@ -101,6 +102,7 @@ def _dashboard_final_balances(home: Path, monkeypatch: pytest.MonkeyPatch) -> li
     _warehouse_url.clear()
     page = AppTest.from_file(str(REPO_ROOT / "dashboards" / "app.py"), default_timeout=60).run()
     _warehouse_url.clear()
+    dispose_all_engines()  # before the demo stops the server they point at
     assert not page.exception
     return [metric.value for metric in page.metric if metric.label == "Saldo final"]
 

@@ -3,10 +3,22 @@
 import uuid
 
 import psycopg
+import pytest
 
 from fluxo.databases import DatabaseUrls
 from fluxo.urls import libpq_url
 from ingestion.ledger.load import load_ledger
+
+
+@pytest.fixture
+def dsns(
+    database_urls: DatabaseUrls, ledger_conn: psycopg.Connection, merchant_id: str
+) -> tuple[str, str]:
+    """Ledger and warehouse connection strings, with this test's merchant registered."""
+    ledger_conn.execute(
+        "insert into ledger.merchants (merchant_id, name) values (%s, 'M')", (merchant_id,)
+    )
+    return libpq_url(database_urls.ledger), libpq_url(database_urls.warehouse)
 
 
 def _insert_entry(conn: psycopg.Connection, merchant_id: str, amount_minor: int) -> str:
@@ -29,15 +41,9 @@ def _loaded(warehouse: psycopg.Connection, entry_ids: list[str]) -> list[str]:
 
 
 def test_late_commit_with_earlier_transaction_is_not_skipped(
-    database_urls: DatabaseUrls,
-    ledger_conn: psycopg.Connection,
-    warehouse_conn: psycopg.Connection,
-    merchant_id: str,
+    dsns: tuple[str, str], warehouse_conn: psycopg.Connection, merchant_id: str
 ) -> None:
-    ledger_dsn, warehouse_dsn = libpq_url(database_urls.ledger), libpq_url(database_urls.warehouse)
-    ledger_conn.execute(
-        "insert into ledger.merchants (merchant_id, name) values (%s, 'M')", (merchant_id,)
-    )
+    ledger_dsn, warehouse_dsn = dsns
     load_ledger(ledger_dsn, warehouse_dsn)
 
     # The slow writer takes its transaction id first, the fast one second and commits first:
@@ -67,15 +73,9 @@ def test_late_commit_with_earlier_transaction_is_not_skipped(
 
 
 def test_rolled_back_rows_never_arrive(
-    database_urls: DatabaseUrls,
-    ledger_conn: psycopg.Connection,
-    warehouse_conn: psycopg.Connection,
-    merchant_id: str,
+    dsns: tuple[str, str], warehouse_conn: psycopg.Connection, merchant_id: str
 ) -> None:
-    ledger_dsn, warehouse_dsn = libpq_url(database_urls.ledger), libpq_url(database_urls.warehouse)
-    ledger_conn.execute(
-        "insert into ledger.merchants (merchant_id, name) values (%s, 'M')", (merchant_id,)
-    )
+    ledger_dsn, warehouse_dsn = dsns
     with psycopg.connect(ledger_dsn) as aborted:
         ghost = _insert_entry(aborted, merchant_id, 5)
         aborted.rollback()
