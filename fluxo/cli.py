@@ -17,7 +17,7 @@ from fluxo import databases, embedded
 from fluxo.migrations import migrate as migrate_databases
 from fluxo.processes import STOP_SIGNALS, Service, ServiceFailed, port_is_free, start_service
 from fluxo.progress import console, counter, note, step
-from fluxo.seed import SeedError, SeedResult
+from fluxo.seed import DEMO_DAYS, SeedError, SeedResult
 from fluxo.seed import seed as seed_demo_workload
 from fluxo.servers import (
     Server,
@@ -131,16 +131,19 @@ def seed(
         str | None,
         typer.Option(help="A running ledger API; by default one is started in this process."),
     ] = None,
+    days: Annotated[
+        int, typer.Option(min=1, max=366, help="Calendar days of history, up to yesterday.")
+    ] = DEMO_DAYS,
 ) -> None:
     """Post the demo merchants' entries through the ledger API; running it again adds nothing."""
     settings = _settings()
     if api_url is not None:
-        _post_demo_workload(api_url)
+        _post_demo_workload(api_url, days)
         return
     urls = _connect(settings)
     migrate_databases(urls)
     with LocalApiServer(settings) as local_url:
-        _post_demo_workload(local_url)
+        _post_demo_workload(local_url, days)
 
 
 @pipeline_app.command("run")
@@ -151,7 +154,7 @@ def pipeline_run() -> None:
     _run_pipeline(settings, urls)
 
 
-def _post_demo_workload(api_url: str) -> SeedResult:
+def _post_demo_workload(api_url: str, days: int = DEMO_DAYS) -> SeedResult:
     with (
         step(f"Posting the demo workload through the ledger API ({api_url})"),
         counter("entries") as progress,
@@ -161,7 +164,7 @@ def _post_demo_workload(api_url: str) -> SeedResult:
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        result = seed_demo_workload(api_url, on_progress=advance)
+        result = seed_demo_workload(api_url, days, on_progress=advance)
     note(
         f"{result.merchants_created} merchants registered, {result.entries_posted} entries posted, "
         f"{result.entries_already_present} already present"

@@ -9,8 +9,18 @@ from fluxo.urls import libpq_url, sqlalchemy_url, with_database
 
 @dataclass(frozen=True)
 class DatabaseUrls:
+    """SQLAlchemy URLs of the two databases, and their libpq forms for psycopg and COPY."""
+
     ledger: str
     warehouse: str
+
+    @property
+    def ledger_dsn(self) -> str:
+        return libpq_url(self.ledger)
+
+    @property
+    def warehouse_dsn(self) -> str:
+        return libpq_url(self.warehouse)
 
 
 def resolve(settings: Settings) -> DatabaseUrls:

@@ -4,7 +4,6 @@ import psycopg
 
 from core_ledger.migrate import upgrade
 from fluxo.databases import DatabaseUrls
-from fluxo.urls import libpq_url
 from ingestion.ledger.load import ensure_raw_table
 from ingestion.ledger.tables import LEDGER_TABLES
 from ingestion.warehouse import ensure_raw_schema
@@ -12,7 +11,7 @@ from ingestion.warehouse import ensure_raw_schema
 
 def migrate(urls: DatabaseUrls) -> None:
     upgrade(urls.ledger)
-    with psycopg.connect(libpq_url(urls.warehouse)) as warehouse:
+    with psycopg.connect(urls.warehouse_dsn) as warehouse:
         ensure_raw_schema(warehouse)
         for table in LEDGER_TABLES:
             ensure_raw_table(warehouse, table)

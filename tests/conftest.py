@@ -90,13 +90,13 @@ def fluxo_home(database_urls: DatabaseUrls) -> Path:
 
 @pytest.fixture
 def ledger_conn(database_urls: DatabaseUrls) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(libpq_url(database_urls.ledger), autocommit=True) as conn:
+    with psycopg.connect(database_urls.ledger_dsn, autocommit=True) as conn:
         yield conn
 
 
 @pytest.fixture
 def warehouse_conn(database_urls: DatabaseUrls) -> Iterator[psycopg.Connection]:
-    with psycopg.connect(libpq_url(database_urls.warehouse), autocommit=True) as conn:
+    with psycopg.connect(database_urls.warehouse_dsn, autocommit=True) as conn:
         yield conn
 
 

@@ -4,7 +4,6 @@ import dagster as dg
 
 from fluxo import databases
 from fluxo.settings import Settings
-from fluxo.urls import libpq_url
 
 
 class FluxoDatabases(dg.ConfigurableResource):  # type: ignore[type-arg]
@@ -13,9 +12,3 @@ class FluxoDatabases(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     def urls(self) -> databases.DatabaseUrls:
         return databases.resolve(Settings())
-
-    def ledger_dsn(self) -> str:
-        return libpq_url(self.urls().ledger)
-
-    def warehouse_dsn(self) -> str:
-        return libpq_url(self.urls().warehouse)

@@ -6,7 +6,6 @@ import psycopg
 import pytest
 
 from fluxo.databases import DatabaseUrls
-from fluxo.urls import libpq_url
 from ingestion.ledger.load import load_ledger
 
 
@@ -18,7 +17,7 @@ def dsns(
     ledger_conn.execute(
         "insert into ledger.merchants (merchant_id, name) values (%s, 'M')", (merchant_id,)
     )
-    return libpq_url(database_urls.ledger), libpq_url(database_urls.warehouse)
+    return database_urls.ledger_dsn, database_urls.warehouse_dsn
 
 
 def _insert_entry(conn: psycopg.Connection, merchant_id: str, amount_minor: int) -> str:

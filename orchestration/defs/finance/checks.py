@@ -21,10 +21,11 @@ order by merchant_id, business_date desc
 def check_closing_balance_matches_ledger(databases: FluxoDatabases) -> dg.AssetCheckResult:  # type: ignore[type-arg]
     """Each merchant's latest closing balance in the mart equals the sum of its ledger entries up to
     the loaded watermark, read from the ledger database itself."""
-    with psycopg.connect(databases.warehouse_dsn()) as warehouse:
+    urls = databases.urls()
+    with psycopg.connect(urls.warehouse_dsn) as warehouse:
         mart: dict[str, int] = dict(warehouse.execute(LATEST_CLOSING_SQL).fetchall())
         watermark = current_watermark(warehouse, ENTRIES.watermark_source)
-    ledger = merchant_balances(databases.ledger_dsn(), watermark) if watermark else {}
+    ledger = merchant_balances(urls.ledger_dsn, watermark) if watermark else {}
     mismatches = {
         merchant_id: {"mart": mart.get(merchant_id), "ledger": ledger.get(merchant_id)}
         for merchant_id in sorted(set(mart) | set(ledger))

@@ -26,7 +26,8 @@ def _asset_key(raw_table: str) -> dg.AssetKey:
 )
 def raw_ledger_tables(databases: FluxoDatabases) -> Iterator[dg.MaterializeResult]:  # type: ignore[type-arg]
     # All tables come from one ledger snapshot, so an entry never lands before its merchant.
-    for result in load_ledger(databases.ledger_dsn(), databases.warehouse_dsn()):
+    urls = databases.urls()
+    for result in load_ledger(urls.ledger_dsn, urls.warehouse_dsn):
         yield dg.MaterializeResult(
             asset_key=_asset_key(result.raw_table),
             metadata={

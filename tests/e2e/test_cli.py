@@ -1,0 +1,99 @@
+"""The `fluxo` subcommands a user runs on their own: db, seed and serve."""
+
+import os
+import re
+import signal
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from fluxo.databases import DatabaseUrls
+from fluxo.processes import start_service
+from tests.e2e.cli import FLUXO, clean_environment, free_port, run_fluxo
+
+
+def test_db_start_status_url_stop(tmp_path: Path) -> None:
+    env = clean_environment(FLUXO_HOME=str(tmp_path / "home"))
+    assert "stopped" in run_fluxo("db", "status", env=env).stdout
+    assert run_fluxo("db", "url", env=env).returncode == 1  # not running: a one-line error
+
+    started = run_fluxo("db", "start", env=env)
+    assert started.returncode == 0, started.stdout + started.stderr
+    try:
+        assert "running" in run_fluxo("db", "status", env=env).stdout
+        for database in ("ledger", "warehouse"):
+            url = run_fluxo("db", "url", database, env=env).stdout.strip()
+            assert url.startswith("postgresql+psycopg://")
+            libpq = url.replace("postgresql+psycopg://", "postgresql://")
+            with psycopg.connect(libpq) as conn:
+                assert conn.execute("select current_database()").fetchone() == (
+                    f"fluxo_{database}",
+                )
+        again = run_fluxo("db", "start", env=env)  # reuses the running server
+        assert again.returncode == 0
+    finally:
+        stopped = run_fluxo("db", "stop", env=env)
+    assert "stopped" in stopped.stdout
+    assert "stopped" in run_fluxo("db", "status", env=env).stdout
+    assert "was not running" in run_fluxo("db", "stop", env=env).stdout
+
+
+def _seeded(output: str) -> tuple[int, int]:
+    match = re.search(r"(\d+) entries posted, (\d+) already present", output)
+    assert match is not None, output
+    return int(match[1]), int(match[2])
+
+
+def test_seed_through_an_api_in_process_twice_posts_once(
+    database_urls: DatabaseUrls, ledger_conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    env = clean_environment(
+        FLUXO_HOME=str(tmp_path / "home"),
+        FLUXO_DATABASE_URL=database_urls.ledger,
+        FLUXO_WAREHOUSE_URL=database_urls.warehouse,
+    )
+    first = run_fluxo("seed", "--days", "3", env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    posted, already = _seeded(first.stdout)
+    assert posted > 20
+    assert already == 0
+
+    second = run_fluxo("seed", "--days", "3", env=env)
+    assert _seeded(second.stdout) == (0, posted)
+    count = ledger_conn.execute(
+        "select count(*) from ledger.entries where external_id like 'demo:%'"
+    ).fetchone()
+    assert count == (posted,)
+
+
+@pytest.mark.parametrize(
+    ("server", "port_variable", "ready_path"),
+    [
+        ("api", "FLUXO_API_PORT", "/health"),
+        ("dashboard", "FLUXO_DASHBOARD_PORT", "/_stcore/health"),
+        ("dagster", "FLUXO_DAGSTER_PORT", "/server_info"),
+    ],
+)
+def test_serve_runs_in_the_foreground_until_stopped(
+    database_urls: DatabaseUrls, tmp_path: Path, server: str, port_variable: str, ready_path: str
+) -> None:
+    port = free_port()
+    env = clean_environment(
+        FLUXO_HOME=str(tmp_path / "home"),
+        FLUXO_DATABASE_URL=database_urls.ledger,
+        FLUXO_WAREHOUSE_URL=database_urls.warehouse,
+        **{port_variable: str(port)},
+    )
+    base = f"http://127.0.0.1:{port}"
+    service = start_service(
+        server, [FLUXO, "serve", server], base, base + ready_path, tmp_path / "serve.log", env=env
+    )
+    try:
+        assert httpx.get(base + ready_path).status_code == 200
+    finally:
+        os.killpg(service.process.pid, signal.SIGTERM)
+        code = service.process.wait(30)
+    # Stopped by SIGTERM: a clean exit, or the signal itself, and never a hang.
+    assert code in (0, -signal.SIGTERM), (tmp_path / "serve.log").read_text()
