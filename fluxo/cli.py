@@ -249,12 +249,10 @@ def demo() -> None:
     the API, the Dagster UI and the dashboard until Ctrl-C."""
     settings = _settings()
     servers = [api_server(settings), dagster_server(settings), dashboard_server(settings)]
-    for server, port in zip(
-        servers, (settings.api_port, settings.dagster_port, settings.dashboard_port), strict=True
-    ):
-        if not port_is_free(settings.host, port):
+    for server in servers:
+        if not port_is_free(settings.host, server.port):
             raise FluxoError(
-                f"port {port} for the {server.name} is in use: stop what holds it or set "
+                f"port {server.port} for the {server.name} is in use: stop what holds it or set "
                 "FLUXO_API_PORT / FLUXO_DAGSTER_PORT / FLUXO_DASHBOARD_PORT"
             )
     embedded_was_running = embedded.status(settings.embedded_data_dir).running
@@ -265,10 +263,10 @@ def demo() -> None:
         with step("Applying migrations"):
             migrate_databases(urls)
         started.append(_start(servers[0], settings))
-        _post_demo_workload(f"http://{settings.host}:{settings.api_port}")
+        _post_demo_workload(servers[0].base_url)
         _run_pipeline(settings, urls)
-        started.extend(_start(server, settings) for server in servers[1:])
         _stop_on_signals()  # Dagster's in-process run restores the handlers it found at its start
+        started.extend(_start(server, settings) for server in servers[1:])
         console.print("\n[bold]Fluxo is running[/bold] (Ctrl-C stops everything):")
         for service in started:
             console.print(f"  {service.name:<11} {service.url}")

@@ -15,8 +15,10 @@ BIN_DIR = Path(sys.executable).parent
 class Server:
     name: str
     command: list[str]
-    url: str
-    ready_url: str
+    port: int
+    base_url: str
+    url: str  # what a person opens
+    ready_url: str  # what answers once the server is up
 
 
 def prepare_dagster_home(settings: Settings) -> Path:
@@ -50,6 +52,8 @@ def api_server(settings: Settings) -> Server:
             "--timeout-graceful-shutdown",
             "10",
         ],
+        port=settings.api_port,
+        base_url=base,
         url=f"{base}/docs",
         ready_url=f"{base}/health",
     )
@@ -69,6 +73,8 @@ def dagster_server(settings: Settings) -> Server:
             "--port",
             str(settings.dagster_port),
         ],
+        port=settings.dagster_port,
+        base_url=base,
         url=base,
         ready_url=f"{base}/server_info",
     )
@@ -93,6 +99,8 @@ def dashboard_server(settings: Settings) -> Server:
             "--client.toolbarMode",
             "viewer",
         ],
+        port=settings.dashboard_port,
+        base_url=base,
         url=base,
         ready_url=f"{base}/_stcore/health",
     )
