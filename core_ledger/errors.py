@@ -46,3 +46,9 @@ class InvalidDateRange(LedgerError):
     code = "invalid_date_range"
     status = 422
     title = "Invalid date range"
+
+
+class NotReady(LedgerError):
+    code = "not_ready"
+    status = 503
+    title = "The ledger is not ready"

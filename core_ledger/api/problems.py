@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from core_ledger.api.request_context import request_id_var
 from core_ledger.errors import LedgerError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -32,6 +33,7 @@ def problem(
         "detail": detail,
         "instance": instance,
         "code": code,
+        "request_id": request_id_var.get(),
         **extensions,
     }
     return JSONResponse(jsonable_encoder(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE)
@@ -83,7 +85,12 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         # Log the traceback for operators; the client gets no internals.
-        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        logger.exception(
+            "unhandled error on %s %s (request %s)",
+            request.method,
+            request.url.path,
+            request_id_var.get(),
+        )
         return problem(
             500,
             "internal_error",
