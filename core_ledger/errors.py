@@ -52,3 +52,9 @@ class NotReady(LedgerError):
     code = "not_ready"
     status = 503
     title = "The ledger is not ready"
+
+
+class IdempotencyConflict(LedgerError):
+    code = "idempotency_conflict"
+    status = 422
+    title = "Idempotency-Key already used for a different request"

@@ -4,16 +4,15 @@ pipeline."""
 import os
 import signal
 import sys
-import threading
 import time
 from enum import StrEnum
 from typing import Annotated, NoReturn
 
 import psycopg
 import typer
-import uvicorn
 
 from fluxo import databases, embedded
+from fluxo.local_api import LocalApiError, LocalApiServer
 from fluxo.migrations import migrate as migrate_databases
 from fluxo.processes import STOP_SIGNALS, Service, ServiceFailed, port_is_free, start_service
 from fluxo.progress import console, counter, note, step
@@ -192,30 +191,6 @@ def _run_pipeline(settings: Settings, urls: databases.DatabaseUrls) -> None:
         )
 
 
-class LocalApiServer:
-    """The ledger API on a free loopback port, in a thread, for the duration of a `with`."""
-
-    def __init__(self, settings: Settings) -> None:
-        from core_ledger.api.app import create_app
-
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        while not self.server.started:
-            if not self.thread.is_alive():
-                raise FluxoError("the ledger API could not start in this process")
-            time.sleep(0.05)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
-
-
 # --- serve and demo ---------------------------------------------------------------------------
 
 
@@ -328,6 +303,6 @@ def _connect(settings: Settings) -> databases.DatabaseUrls:
 def main() -> None:
     try:
         app()
-    except (FluxoError, ServiceFailed, SeedError) as error:
+    except (FluxoError, ServiceFailed, SeedError, LocalApiError) as error:
         console.print(f"[red]fluxo:[/red] {error}")
         sys.exit(1)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from core_ledger.api.dependencies import Sessions
+from core_ledger.api.dependencies import Idempotency, Sessions
 from core_ledger.api.schemas import (
     DailyBalancePublic,
     DailyBalancesPublic,
@@ -37,11 +37,21 @@ def _entry_public(entry: Entry) -> EntryPublic:
     )
 
 
+def _mark_replay(response: Response, replayed: bool) -> None:
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=MerchantPublic)
-def register_merchant(body: MerchantCreate, sessions: Sessions, response: Response) -> object:
-    merchant = merchants.register_merchant(sessions, merchants.NewMerchant(**body.model_dump()))
-    response.headers["Location"] = f"/v1/merchants/{merchant.merchant_id}"
-    return MerchantPublic.model_validate(merchant, from_attributes=True)
+def register_merchant(
+    body: MerchantCreate, sessions: Sessions, idempotent: Idempotency, response: Response
+) -> object:
+    registered = merchants.register_merchant(
+        sessions, merchants.NewMerchant(**body.model_dump()), idempotent
+    )
+    _mark_replay(response, registered.replayed)
+    response.headers["Location"] = f"/v1/merchants/{registered.merchant.merchant_id}"
+    return MerchantPublic.model_validate(registered.merchant, from_attributes=True)
 
 
 @router.get("/{merchant_id}", response_model=MerchantPublic)
@@ -54,7 +64,11 @@ def get_merchant(merchant_id: str, sessions: Sessions) -> object:
     "/{merchant_id}/entries", status_code=status.HTTP_201_CREATED, response_model=EntryPublic
 )
 def record_entry(
-    merchant_id: str, body: EntryCreate, sessions: Sessions, response: Response
+    merchant_id: str,
+    body: EntryCreate,
+    sessions: Sessions,
+    idempotent: Idempotency,
+    response: Response,
 ) -> EntryPublic:
     new = entries.NewEntry(
         entry_type=body.type,
@@ -65,9 +79,10 @@ def record_entry(
         currency=body.currency,
         external_id=body.external_id,
     )
-    entry = entries.record_entry(sessions, merchant_id, new)
-    response.headers["Location"] = f"/v1/merchants/{merchant_id}/entries/{entry.entry_id}"
-    return _entry_public(entry)
+    recorded = entries.record_entry(sessions, merchant_id, new, idempotent)
+    _mark_replay(response, recorded.replayed)
+    response.headers["Location"] = f"/v1/merchants/{merchant_id}/entries/{recorded.entry.entry_id}"
+    return _entry_public(recorded.entry)
 
 
 @router.get("/{merchant_id}/entries/{entry_id}", response_model=EntryPublic)

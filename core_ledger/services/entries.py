@@ -16,6 +16,8 @@ from core_ledger.errors import (
 )
 from core_ledger.models import Entry
 from core_ledger.repositories import entries
+from core_ledger.services import idempotency
+from core_ledger.services.idempotency import IdempotentRequest
 from core_ledger.services.merchants import require_merchant
 
 MAX_DAILY_BALANCE_DAYS = 366
@@ -34,14 +36,31 @@ class NewEntry:
 
 
 @dataclass(frozen=True)
+class RecordedEntry:
+    entry: Entry
+    replayed: bool  # True when an earlier request with the same Idempotency-Key created it
+
+
+@dataclass(frozen=True)
 class DailyBalances:
     merchant_id: str
     currency: str
     days: list[DailyBalance]
 
 
-def record_entry(sessions: sessionmaker[Session], merchant_id: str, new: NewEntry) -> Entry:
+def record_entry(
+    sessions: sessionmaker[Session],
+    merchant_id: str,
+    new: NewEntry,
+    idempotent: IdempotentRequest | None = None,
+) -> RecordedEntry:
     with sessions.begin() as session:
+        if idempotent is not None:
+            earlier = idempotency.claim(session, idempotent)
+            if earlier is not None:
+                entry = entries.get(session, merchant_id, uuid.UUID(earlier))
+                assert entry is not None  # entries are never deleted
+                return RecordedEntry(entry, replayed=True)
         merchant = require_merchant(session, merchant_id)
         currency = new.currency or merchant.currency
         if currency != merchant.currency:
@@ -58,7 +77,9 @@ def record_entry(sessions: sessionmaker[Session], merchant_id: str, new: NewEntr
                 f"{new.external_id!r}",
                 entry_id=str(existing.entry_id) if existing else None,
             )
-        return entry
+        if idempotent is not None:
+            idempotency.record_outcome(session, idempotent, 201, str(entry.entry_id))
+        return RecordedEntry(entry, replayed=False)
 
 
 def get_entry(sessions: sessionmaker[Session], merchant_id: str, entry_id: uuid.UUID) -> Entry:

@@ -7,6 +7,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from core_ledger.errors import MerchantAlreadyExists, MerchantNotFound
 from core_ledger.models import Merchant
 from core_ledger.repositories import merchants
+from core_ledger.services import idempotency
+from core_ledger.services.idempotency import IdempotentRequest
 
 
 @dataclass(frozen=True)
@@ -17,8 +19,20 @@ class NewMerchant:
     timezone: str = "America/Sao_Paulo"
 
 
-def register_merchant(sessions: sessionmaker[Session], new: NewMerchant) -> Merchant:
+@dataclass(frozen=True)
+class RegisteredMerchant:
+    merchant: Merchant
+    replayed: bool  # True when an earlier request with the same Idempotency-Key registered it
+
+
+def register_merchant(
+    sessions: sessionmaker[Session], new: NewMerchant, idempotent: IdempotentRequest | None = None
+) -> RegisteredMerchant:
     with sessions.begin() as session:
+        if idempotent is not None:
+            earlier = idempotency.claim(session, idempotent)
+            if earlier is not None:
+                return RegisteredMerchant(require_merchant(session, earlier), replayed=True)
         merchant = merchants.insert_if_absent(
             session, new.merchant_id, new.name, new.currency, new.timezone
         )
@@ -26,7 +40,9 @@ def register_merchant(sessions: sessionmaker[Session], new: NewMerchant) -> Merc
             raise MerchantAlreadyExists(
                 f"merchant {new.merchant_id!r} already exists", merchant_id=new.merchant_id
             )
-        return merchant
+        if idempotent is not None:
+            idempotency.record_outcome(session, idempotent, 201, merchant.merchant_id)
+        return RegisteredMerchant(merchant, replayed=False)
 
 
 def get_merchant(sessions: sessionmaker[Session], merchant_id: str) -> Merchant:

@@ -3,19 +3,14 @@
 from datetime import date
 
 import pandas as pd
-from sqlalchemy.exc import ProgrammingError
 
-from dashboards.queries.warehouse import warehouse
+from dashboards.queries.warehouse import MartsNotBuilt, read_marts
 
-TTL_SECONDS = 60
-
-
-class MartsNotBuilt(Exception):
-    """The finance marts do not exist yet: the pipeline has not run on this warehouse."""
+__all__ = ["MartsNotBuilt", "daily_cash_flow", "date_span", "merchants"]
 
 
 def merchants() -> pd.DataFrame:
-    return _query(
+    return read_marts(
         "select merchant_id, merchant_name, currency from marts.dim_merchants "
         "where merchant_id in (select distinct merchant_id from marts.fct_daily_cash_flow) "
         "order by merchant_name",
@@ -24,7 +19,7 @@ def merchants() -> pd.DataFrame:
 
 
 def date_span(merchant_id: str) -> tuple[date, date]:
-    span = _query(
+    span = read_marts(
         "select min(business_date) as first_date, max(business_date) as last_date "
         "from marts.fct_daily_cash_flow where merchant_id = :merchant_id",
         {"merchant_id": merchant_id},
@@ -33,7 +28,7 @@ def date_span(merchant_id: str) -> tuple[date, date]:
 
 
 def daily_cash_flow(merchant_id: str, first: date, last: date) -> pd.DataFrame:
-    return _query(
+    return read_marts(
         "select business_date, opening_balance_minor, credits_minor, debits_minor, net_minor, "
         "closing_balance_minor, credit_count, debit_count "
         "from marts.fct_daily_cash_flow "
@@ -41,12 +36,3 @@ def daily_cash_flow(merchant_id: str, first: date, last: date) -> pd.DataFrame:
         "order by business_date",
         {"merchant_id": merchant_id, "first": first, "last": last},
     )
-
-
-def _query(sql: str, params: dict[str, object]) -> pd.DataFrame:
-    try:
-        return warehouse().query(sql, params=params, ttl=TTL_SECONDS)
-    except ProgrammingError as error:
-        if "does not exist" in str(error):
-            raise MartsNotBuilt from error
-        raise

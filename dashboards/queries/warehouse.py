@@ -1,10 +1,22 @@
-"""The warehouse connection the pages share."""
+"""The warehouse connection the pages share, and the one way they read the marts."""
 
+from typing import Any
+
+import pandas as pd
 import streamlit as st
+from psycopg.errors import UndefinedTable
+from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 from streamlit.connections import SQLConnection
 
 from fluxo import databases
 from fluxo.settings import Settings
+
+TTL_SECONDS = 60
+
+
+class MartsNotBuilt(Exception):
+    """The marts do not exist yet: the pipeline has not run on this warehouse."""
 
 
 @st.cache_resource
@@ -12,5 +24,24 @@ def _warehouse_url() -> str:
     return databases.resolve(Settings()).warehouse
 
 
-def warehouse() -> SQLConnection:
-    return st.connection("warehouse", type="sql", url=_warehouse_url())
+def warehouse(url: str) -> SQLConnection:
+    return st.connection("warehouse", type="sql", url=url)
+
+
+def read_marts(sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Run a parameterized query on the marts, cached for TTL_SECONDS per warehouse."""
+    return _read(_warehouse_url(), sql, params)
+
+
+@st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
+def _read(url: str, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    # The connection goes back to the pool when the query ends. SQLConnection.query leaves that to
+    # the garbage collector, which can hold connections until the pool runs dry.
+    try:
+        with warehouse(url).connect() as connection:
+            result = connection.execute(text(sql), params)
+            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    except ProgrammingError as error:
+        if isinstance(error.orig, UndefinedTable):
+            raise MartsNotBuilt from error
+        raise

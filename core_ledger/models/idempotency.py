@@ -1,0 +1,22 @@
+"""The outcome of each request made with an Idempotency-Key, stored in the request's transaction."""
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, SmallInteger, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core_ledger.models.base import Base
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_keys"
+
+    idempotency_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(Text)
+    # sha256 of the canonical request body: the same key with another body is a client error.
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    response_status: Mapped[int | None] = mapped_column(SmallInteger)
+    # What the first request created; a replay renders it again (these resources are immutable).
+    resource_id: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

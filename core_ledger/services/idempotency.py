@@ -1,0 +1,48 @@
+"""Idempotency-Key: a replayed request returns the first one's result and has no second effect.
+
+The key is claimed, and its outcome stored, in the same transaction as the effect. If that
+transaction rolls back (a validation or business error), the key stays free and a retry is
+evaluated afresh; only requests that changed something are replayed.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from core_ledger.errors import IdempotencyConflict
+from core_ledger.repositories import idempotency
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    key: str
+    method: str
+    path: str
+    fingerprint: str
+
+
+def claim(session: Session, request: IdempotentRequest) -> str | None:
+    """Claim the key within the caller's transaction. Returns the id of the resource an earlier
+    request with this key created, or None when this request is the first with it."""
+    if idempotency.insert_if_absent(
+        session, request.key, request.method, request.path, request.fingerprint
+    ):
+        return None
+    record = idempotency.get(session, request.key)
+    assert record is not None and record.resource_id is not None  # stored with the claim's commit
+    if (record.method, record.path, record.request_fingerprint) != (
+        request.method,
+        request.path,
+        request.fingerprint,
+    ):
+        raise IdempotencyConflict(
+            f"Idempotency-Key {request.key!r} was used for {record.method} {record.path} with "
+            "another body; use a new key for a new request"
+        )
+    return record.resource_id
+
+
+def record_outcome(
+    session: Session, request: IdempotentRequest, status: int, resource_id: str
+) -> None:
+    idempotency.set_outcome(session, request.key, status, resource_id)
