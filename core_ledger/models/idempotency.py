@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, SmallInteger, String, Text, func
+from sqlalchemy import DateTime, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core_ledger.models.base import Base
@@ -16,7 +16,7 @@ class IdempotencyRecord(Base):
     path: Mapped[str] = mapped_column(Text)
     # sha256 of the canonical request body: the same key with another body is a client error.
     request_fingerprint: Mapped[str] = mapped_column(String(64))
-    response_status: Mapped[int | None] = mapped_column(SmallInteger)
-    # What the first request created; a replay renders it again (these resources are immutable).
+    # What the first request created; a replay renders it again with the route's status (every
+    # keyed route so far creates, 201, and what it creates is immutable).
     resource_id: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -24,9 +24,9 @@ def get(session: Session, key: str) -> IdempotencyRecord | None:
     return session.scalars(statement).one_or_none()
 
 
-def set_outcome(session: Session, key: str, status: int, resource_id: str) -> None:
+def set_outcome(session: Session, key: str, resource_id: str) -> None:
     session.execute(
         update(IdempotencyRecord)
         .where(IdempotencyRecord.idempotency_key == key)
-        .values(response_status=status, resource_id=resource_id)
+        .values(resource_id=resource_id)
     )

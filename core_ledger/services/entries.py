@@ -78,7 +78,7 @@ def record_entry(
                 entry_id=str(existing.entry_id) if existing else None,
             )
         if idempotent is not None:
-            idempotency.record_outcome(session, idempotent, 201, str(entry.entry_id))
+            idempotency.record_outcome(session, idempotent, str(entry.entry_id))
         return RecordedEntry(entry, replayed=False)
 
 

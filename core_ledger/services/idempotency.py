@@ -42,7 +42,5 @@ def claim(session: Session, request: IdempotentRequest) -> str | None:
     return record.resource_id
 
 
-def record_outcome(
-    session: Session, request: IdempotentRequest, status: int, resource_id: str
-) -> None:
-    idempotency.set_outcome(session, request.key, status, resource_id)
+def record_outcome(session: Session, request: IdempotentRequest, resource_id: str) -> None:
+    idempotency.set_outcome(session, request.key, resource_id)

@@ -41,7 +41,7 @@ def register_merchant(
                 f"merchant {new.merchant_id!r} already exists", merchant_id=new.merchant_id
             )
         if idempotent is not None:
-            idempotency.record_outcome(session, idempotent, 201, merchant.merchant_id)
+            idempotency.record_outcome(session, idempotent, merchant.merchant_id)
         return RegisteredMerchant(merchant, replayed=False)
 
 

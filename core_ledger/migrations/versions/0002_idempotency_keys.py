@@ -23,7 +23,6 @@ def upgrade() -> None:
         sa.Column("method", sa.String(10), nullable=False),
         sa.Column("path", sa.Text(), nullable=False),
         sa.Column("request_fingerprint", sa.String(64), nullable=False),
-        sa.Column("response_status", sa.SmallInteger(), nullable=True),
         sa.Column("resource_id", sa.Text(), nullable=True),
         sa.Column(
             "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
