@@ -26,7 +26,6 @@ from fluxo.servers import (
     dashboard_server,
 )
 from fluxo.settings import Settings
-from fluxo.urls import libpq_url
 
 
 class FluxoError(RuntimeError):
@@ -288,9 +287,9 @@ def _connect(settings: Settings) -> databases.DatabaseUrls:
     )
     with step(title):
         urls = databases.resolve(settings)
-        for role, url in (("ledger", urls.ledger), ("warehouse", urls.warehouse)):
+        for role, dsn in (("ledger", urls.ledger_dsn), ("warehouse", urls.warehouse_dsn)):
             try:
-                psycopg.connect(libpq_url(url), connect_timeout=10).close()
+                psycopg.connect(dsn, connect_timeout=10).close()
             except psycopg.OperationalError as error:
                 variable = "FLUXO_DATABASE_URL" if role == "ledger" else "FLUXO_WAREHOUSE_URL"
                 reason = str(error).strip().splitlines()[0]

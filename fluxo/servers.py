@@ -15,10 +15,22 @@ BIN_DIR = Path(sys.executable).parent
 class Server:
     name: str
     command: list[str]
+    host: str
     port: int
-    base_url: str
-    url: str  # what a person opens
-    ready_url: str  # what answers once the server is up
+    open_path: str  # what a person opens
+    ready_path: str  # what answers once the server is up
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return self.base_url + self.open_path
+
+    @property
+    def ready_url(self) -> str:
+        return self.base_url + self.ready_path
 
 
 def prepare_dagster_home(settings: Settings) -> Path:
@@ -38,7 +50,6 @@ def child_environment(settings: Settings) -> dict[str, str]:
 
 
 def api_server(settings: Settings) -> Server:
-    base = f"http://{settings.host}:{settings.api_port}"
     return Server(
         name="Ledger API",
         command=[
@@ -52,15 +63,14 @@ def api_server(settings: Settings) -> Server:
             "--timeout-graceful-shutdown",
             "10",
         ],
+        host=settings.host,
         port=settings.api_port,
-        base_url=base,
-        url=f"{base}/docs",
-        ready_url=f"{base}/health",
+        open_path="/docs",
+        ready_path="/health",
     )
 
 
 def dagster_server(settings: Settings) -> Server:
-    base = f"http://{settings.host}:{settings.dagster_port}"
     return Server(
         name="Dagster UI",
         command=[
@@ -73,15 +83,14 @@ def dagster_server(settings: Settings) -> Server:
             "--port",
             str(settings.dagster_port),
         ],
+        host=settings.host,
         port=settings.dagster_port,
-        base_url=base,
-        url=base,
-        ready_url=f"{base}/server_info",
+        open_path="",
+        ready_path="/server_info",
     )
 
 
 def dashboard_server(settings: Settings) -> Server:
-    base = f"http://{settings.host}:{settings.dashboard_port}"
     return Server(
         name="Dashboard",
         command=[
@@ -99,8 +108,8 @@ def dashboard_server(settings: Settings) -> Server:
             "--client.toolbarMode",
             "viewer",
         ],
+        host=settings.host,
         port=settings.dashboard_port,
-        base_url=base,
-        url=base,
-        ready_url=f"{base}/_stcore/health",
+        open_path="",
+        ready_path="/_stcore/health",
     )

@@ -9,8 +9,13 @@ from sqlalchemy.orm import sessionmaker
 
 from core_ledger.api import merchants
 from core_ledger.api.dependencies import Sessions
-from core_ledger.api.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from core_ledger.api.middleware import (
+    BodySizeLimitMiddleware,
+    RequestIdMiddleware,
+    UnhandledErrorMiddleware,
+)
 from core_ledger.api.problems import install_problem_handlers
+from core_ledger.migrate import head_revision
 from core_ledger.services import health
 from fluxo import databases
 from fluxo.settings import Settings
@@ -24,7 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         urls = databases.resolve(settings)
         engine = create_engine(urls.ledger, pool_size=10, max_overflow=10, pool_pre_ping=True)
         app.state.sessions = sessionmaker(engine, expire_on_commit=False)
-        app.state.expected_revision = health.expected_revision()
+        app.state.expected_revision = head_revision()
         yield
         engine.dispose()
 
@@ -35,8 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
-    # The outermost middleware runs first: the request id exists before anything can refuse.
+    # The last added runs first: the request id exists before anything can fail or refuse.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(merchants.router)
 

@@ -50,8 +50,8 @@ def register_merchant(
         sessions, merchants.NewMerchant(**body.model_dump()), idempotent
     )
     _mark_replay(response, registered.replayed)
-    response.headers["Location"] = f"/v1/merchants/{registered.merchant.merchant_id}"
-    return MerchantPublic.model_validate(registered.merchant, from_attributes=True)
+    response.headers["Location"] = f"/v1/merchants/{registered.value.merchant_id}"
+    return MerchantPublic.model_validate(registered.value, from_attributes=True)
 
 
 @router.get("/{merchant_id}", response_model=MerchantPublic)
@@ -81,8 +81,8 @@ def record_entry(
     )
     recorded = entries.record_entry(sessions, merchant_id, new, idempotent)
     _mark_replay(response, recorded.replayed)
-    response.headers["Location"] = f"/v1/merchants/{merchant_id}/entries/{recorded.entry.entry_id}"
-    return _entry_public(recorded.entry)
+    response.headers["Location"] = f"/v1/merchants/{merchant_id}/entries/{recorded.value.entry_id}"
+    return _entry_public(recorded.value)
 
 
 @router.get("/{merchant_id}/entries/{entry_id}", response_model=EntryPublic)

@@ -1,5 +1,7 @@
-"""ASGI middleware: a request id on every exchange, and a cap on request body size."""
+"""ASGI middleware: a request id on every exchange, a problem for every unhandled error, and a cap
+on request body size."""
 
+import logging
 import re
 import uuid
 
@@ -7,6 +9,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core_ledger.api.problems import problem
 from core_ledger.api.request_context import request_id_var
+
+logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "x-request-id"
 # A caller's id is kept only when it is short and plain, so it is safe to log and echo.
@@ -37,6 +41,49 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             request_id_var.reset(token)
+
+
+class UnhandledErrorMiddleware:
+    """Answer an unhandled error with a 500 problem, inside the request-id scope.
+
+    Starlette's own handler for `Exception` runs outside every user middleware, where the request
+    id is gone; this one runs within it, so the log line and the problem both carry the id.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        response_started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            response_started = response_started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            # Log the traceback for operators; the client gets no internals.
+            logger.exception(
+                "unhandled error on %s %s (request %s)",
+                scope["method"],
+                scope["path"],
+                request_id_var.get(),
+            )
+            if response_started:
+                raise  # too late for a problem body; the server closes the connection
+            response = problem(
+                500,
+                "internal_error",
+                "Internal error",
+                "the ledger could not complete the request",
+                scope["path"],
+            )
+            await response(scope, receive, send)
 
 
 class BodySizeLimitMiddleware:

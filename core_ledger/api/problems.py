@@ -1,6 +1,5 @@
 """RFC 9457 problem details: every error leaves the API as application/problem+json with a code."""
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,7 +12,6 @@ from core_ledger.api.request_context import request_id_var
 from core_ledger.errors import LedgerError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-logger = logging.getLogger(__name__)
 
 _HTTP_CODES = {
     404: "not_found",
@@ -80,21 +78,4 @@ def install_problem_handlers(app: FastAPI) -> None:
         code = _HTTP_CODES.get(error.status_code, "http_error")
         return problem(
             error.status_code, code, str(error.detail), str(error.detail), request.url.path
-        )
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        # Log the traceback for operators; the client gets no internals.
-        logger.exception(
-            "unhandled error on %s %s (request %s)",
-            request.method,
-            request.url.path,
-            request_id_var.get(),
-        )
-        return problem(
-            500,
-            "internal_error",
-            "Internal error",
-            "the ledger could not complete the request",
-            request.url.path,
         )

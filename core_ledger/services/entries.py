@@ -16,8 +16,7 @@ from core_ledger.errors import (
 )
 from core_ledger.models import Entry
 from core_ledger.repositories import entries
-from core_ledger.services import idempotency
-from core_ledger.services.idempotency import IdempotentRequest
+from core_ledger.services.idempotency import IdempotentRequest, Outcome, run_once
 from core_ledger.services.merchants import require_merchant
 
 MAX_DAILY_BALANCE_DAYS = 366
@@ -36,12 +35,6 @@ class NewEntry:
 
 
 @dataclass(frozen=True)
-class RecordedEntry:
-    entry: Entry
-    replayed: bool  # True when an earlier request with the same Idempotency-Key created it
-
-
-@dataclass(frozen=True)
 class DailyBalances:
     merchant_id: str
     currency: str
@@ -53,33 +46,39 @@ def record_entry(
     merchant_id: str,
     new: NewEntry,
     idempotent: IdempotentRequest | None = None,
-) -> RecordedEntry:
+) -> Outcome[Entry]:
     with sessions.begin() as session:
-        if idempotent is not None:
-            earlier = idempotency.claim(session, idempotent)
-            if earlier is not None:
-                entry = entries.get(session, merchant_id, uuid.UUID(earlier))
-                assert entry is not None  # entries are never deleted
-                return RecordedEntry(entry, replayed=True)
-        merchant = require_merchant(session, merchant_id)
-        currency = new.currency or merchant.currency
-        if currency != merchant.currency:
-            raise CurrencyMismatch(
-                f"merchant {merchant_id!r} keeps its books in {merchant.currency}, not {currency}"
-            )
-        values = asdict(new) | {"merchant_id": merchant_id, "currency": currency}
-        entry = entries.insert_unless_duplicate(session, values)
-        if entry is None:
-            assert new.external_id is not None  # only a repeated external_id can conflict
-            existing = entries.get_by_external_id(session, merchant_id, new.external_id)
-            raise DuplicateExternalId(
-                f"merchant {merchant_id!r} already has an entry with external_id "
-                f"{new.external_id!r}",
-                entry_id=str(existing.entry_id) if existing else None,
-            )
-        if idempotent is not None:
-            idempotency.record_outcome(session, idempotent, str(entry.entry_id))
-        return RecordedEntry(entry, replayed=False)
+        return run_once(
+            session,
+            idempotent,
+            create=lambda: _insert_entry(session, merchant_id, new),
+            reload=lambda entry_id: _entry_made_earlier(session, merchant_id, entry_id),
+        )
+
+
+def _insert_entry(session: Session, merchant_id: str, new: NewEntry) -> tuple[Entry, str]:
+    merchant = require_merchant(session, merchant_id)
+    currency = new.currency or merchant.currency
+    if currency != merchant.currency:
+        raise CurrencyMismatch(
+            f"merchant {merchant_id!r} keeps its books in {merchant.currency}, not {currency}"
+        )
+    values = asdict(new) | {"merchant_id": merchant_id, "currency": currency}
+    entry = entries.insert_unless_duplicate(session, values)
+    if entry is None:
+        assert new.external_id is not None  # only a repeated external_id can conflict
+        existing = entries.get_by_external_id(session, merchant_id, new.external_id)
+        raise DuplicateExternalId(
+            f"merchant {merchant_id!r} already has an entry with external_id {new.external_id!r}",
+            entry_id=str(existing.entry_id) if existing else None,
+        )
+    return entry, str(entry.entry_id)
+
+
+def _entry_made_earlier(session: Session, merchant_id: str, entry_id: str) -> Entry:
+    entry = entries.get(session, merchant_id, uuid.UUID(entry_id))
+    assert entry is not None  # entries are never deleted
+    return entry
 
 
 def get_entry(sessions: sessionmaker[Session], merchant_id: str, entry_id: uuid.UUID) -> Entry:

@@ -1,18 +1,10 @@
 """Readiness: the ledger database answers and carries the schema this code expects."""
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core_ledger.errors import NotReady
-from core_ledger.migrate import alembic_config
-
-
-def expected_revision() -> str:
-    head = ScriptDirectory.from_config(alembic_config("")).get_current_head()
-    assert head is not None
-    return head
 
 
 def check_ready(sessions: sessionmaker[Session], revision: str) -> None:

@@ -5,7 +5,9 @@ transaction rolls back (a validation or business error), the key stays free and 
 evaluated afresh; only requests that changed something are replayed.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -21,7 +23,37 @@ class IdempotentRequest:
     fingerprint: str
 
 
-def claim(session: Session, request: IdempotentRequest) -> str | None:
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    value: T
+    replayed: bool  # True when an earlier request with the same Idempotency-Key made `value`
+
+
+def run_once(
+    session: Session,
+    request: IdempotentRequest | None,
+    create: Callable[[], tuple[T, str]],
+    reload: Callable[[str], T],
+) -> Outcome[T]:
+    """Every keyed mutation goes through here, inside its own transaction.
+
+    `create` makes the resource and returns it with its id; `reload` fetches, by that id, what an
+    earlier request with the same key made. Without a key, `create` simply runs.
+    """
+    if request is None:
+        return Outcome(create()[0], replayed=False)
+    earlier = _claim(session, request)
+    if earlier is not None:
+        return Outcome(reload(earlier), replayed=True)
+    value, resource_id = create()
+    idempotency.set_outcome(session, request.key, resource_id)
+    return Outcome(value, replayed=False)
+
+
+def _claim(session: Session, request: IdempotentRequest) -> str | None:
     """Claim the key within the caller's transaction. Returns the id of the resource an earlier
     request with this key created, or None when this request is the first with it."""
     if idempotency.insert_if_absent(
@@ -40,7 +72,3 @@ def claim(session: Session, request: IdempotentRequest) -> str | None:
             "another body; use a new key for a new request"
         )
     return record.resource_id
-
-
-def record_outcome(session: Session, request: IdempotentRequest, resource_id: str) -> None:
-    idempotency.set_outcome(session, request.key, resource_id)

@@ -7,8 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core_ledger.errors import MerchantAlreadyExists, MerchantNotFound
 from core_ledger.models import Merchant
 from core_ledger.repositories import merchants
-from core_ledger.services import idempotency
-from core_ledger.services.idempotency import IdempotentRequest
+from core_ledger.services.idempotency import IdempotentRequest, Outcome, run_once
 
 
 @dataclass(frozen=True)
@@ -19,30 +18,27 @@ class NewMerchant:
     timezone: str = "America/Sao_Paulo"
 
 
-@dataclass(frozen=True)
-class RegisteredMerchant:
-    merchant: Merchant
-    replayed: bool  # True when an earlier request with the same Idempotency-Key registered it
-
-
 def register_merchant(
     sessions: sessionmaker[Session], new: NewMerchant, idempotent: IdempotentRequest | None = None
-) -> RegisteredMerchant:
+) -> Outcome[Merchant]:
     with sessions.begin() as session:
-        if idempotent is not None:
-            earlier = idempotency.claim(session, idempotent)
-            if earlier is not None:
-                return RegisteredMerchant(require_merchant(session, earlier), replayed=True)
-        merchant = merchants.insert_if_absent(
-            session, new.merchant_id, new.name, new.currency, new.timezone
+        return run_once(
+            session,
+            idempotent,
+            create=lambda: _insert_merchant(session, new),
+            reload=lambda merchant_id: require_merchant(session, merchant_id),
         )
-        if merchant is None:
-            raise MerchantAlreadyExists(
-                f"merchant {new.merchant_id!r} already exists", merchant_id=new.merchant_id
-            )
-        if idempotent is not None:
-            idempotency.record_outcome(session, idempotent, merchant.merchant_id)
-        return RegisteredMerchant(merchant, replayed=False)
+
+
+def _insert_merchant(session: Session, new: NewMerchant) -> tuple[Merchant, str]:
+    merchant = merchants.insert_if_absent(
+        session, new.merchant_id, new.name, new.currency, new.timezone
+    )
+    if merchant is None:
+        raise MerchantAlreadyExists(
+            f"merchant {new.merchant_id!r} already exists", merchant_id=new.merchant_id
+        )
+    return merchant, merchant.merchant_id
 
 
 def get_merchant(sessions: sessionmaker[Session], merchant_id: str) -> Merchant:

@@ -100,3 +100,20 @@ def test_not_ready_before_migrations(admin_url: str, database_urls: DatabaseUrls
         assert "fluxo migrate" in response.json()["detail"]
     finally:
         drop_database(admin_url, empty)
+
+
+def test_unhandled_error_is_a_problem_with_the_request_id(database_urls: DatabaseUrls) -> None:
+    app = create_app()
+
+    @app.get("/fails-on-purpose")
+    def fails_on_purpose() -> None:
+        raise RuntimeError("a bug, not bad input")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/fails-on-purpose", headers={"X-Request-ID": "trace-500"})
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["x-request-id"] == "trace-500"
+    assert response.json()["code"] == "internal_error"
+    assert response.json()["request_id"] == "trace-500"
+    assert "a bug" not in response.text  # no internals leak

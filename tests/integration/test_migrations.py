@@ -1,8 +1,7 @@
 import psycopg
 import pytest
 
-from core_ledger.migrate import alembic_config, upgrade
-from core_ledger.services.health import expected_revision
+from core_ledger.migrate import alembic_config, head_revision, upgrade
 from fluxo.urls import libpq_url
 from tests.conftest import create_database, drop_database
 
@@ -29,7 +28,7 @@ def test_migrations_apply_from_empty_and_again(empty_database: str) -> None:
     upgrade(empty_database)  # a second run is a no-op, not an error
     with psycopg.connect(libpq_url(empty_database)) as conn:
         version = conn.execute("select version_num from ledger.alembic_version").fetchone()
-    assert version == (expected_revision(),)
+    assert version == (head_revision(),)
 
 
 def test_migrations_downgrade_to_empty(empty_database: str) -> None:
