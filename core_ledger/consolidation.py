@@ -12,6 +12,21 @@ class DayTotals:
     credit_count: int = 0
     debit_count: int = 0
 
+    def plus(self, direction: str, amount_minor: int) -> "DayTotals":
+        if direction == "credit":
+            return DayTotals(
+                self.credits_minor + amount_minor,
+                self.debits_minor,
+                self.credit_count + 1,
+                self.debit_count,
+            )
+        return DayTotals(
+            self.credits_minor,
+            self.debits_minor + amount_minor,
+            self.credit_count,
+            self.debit_count + 1,
+        )
+
 
 @dataclass(frozen=True)
 class DailyBalance:
@@ -25,15 +40,22 @@ class DailyBalance:
 
 
 def consolidate(
-    opening_minor: int, totals_by_day: Mapping[date, DayTotals], first: date, last: date
+    opening_minor: int,
+    totals_by_day: Mapping[date, DayTotals],
+    first: date,
+    last: date,
+    normal_side: str = "credit",
 ) -> list[DailyBalance]:
-    """One row per day from `first` to `last`: days without entries carry the previous closing."""
+    """One row per day from `first` to `last`: days without entries carry the previous closing.
+    Balances are on the account's normal side: credits raise a credit-normal account (a
+    merchant's cash), debits raise a debit-normal one."""
+    sign = 1 if normal_side == "credit" else -1
     days: list[DailyBalance] = []
     balance = opening_minor
     day = first
     while day <= last:
         totals = totals_by_day.get(day, DayTotals())
-        closing = balance + totals.credits_minor - totals.debits_minor
+        closing = balance + sign * (totals.credits_minor - totals.debits_minor)
         days.append(
             DailyBalance(
                 business_date=day,

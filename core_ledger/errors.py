@@ -39,7 +39,7 @@ class DuplicateExternalId(LedgerError):
 class CurrencyMismatch(LedgerError):
     code = "currency_mismatch"
     status = 422
-    title = "Currency does not match the merchant's"
+    title = "Currency does not match the account's"
 
 
 class InvalidDateRange(LedgerError):
@@ -58,3 +58,99 @@ class IdempotencyConflict(LedgerError):
     code = "idempotency_conflict"
     status = 422
     title = "Idempotency-Key already used for a different request"
+
+
+class TenantNotFound(LedgerError):
+    code = "tenant_not_found"
+    status = 404
+    title = "Tenant not found"
+
+
+class TenantAlreadyExists(LedgerError):
+    code = "tenant_already_exists"
+    status = 409
+    title = "Tenant already exists"
+
+
+class AccountNotFound(LedgerError):
+    code = "account_not_found"
+    status = 404
+    title = "Account not found"
+
+
+class AccountAlreadyExists(LedgerError):
+    code = "account_already_exists"
+    status = 409
+    title = "Account already exists"
+
+
+class TransferNotFound(LedgerError):
+    code = "transfer_not_found"
+    status = 404
+    title = "Transfer not found"
+
+
+class HoldNotFound(LedgerError):
+    code = "hold_not_found"
+    status = 404
+    title = "Hold not found"
+
+
+class UnbalancedTransfer(LedgerError):
+    code = "unbalanced_transfer"
+    status = 422
+    title = "Debits and credits of the transfer differ"
+
+
+class InvalidTransfer(LedgerError):
+    code = "invalid_transfer"
+    status = 422
+    title = "The transfer is not a valid set of postings"
+
+
+class InsufficientFunds(LedgerError):
+    code = "insufficient_funds"
+    status = 422
+    title = "The account's balance policy refuses this"
+
+
+class AmountOutOfRange(LedgerError):
+    code = "amount_out_of_range"
+    status = 422
+    title = "The resulting totals would exceed what the ledger stores"
+
+
+class AlreadyReversed(LedgerError):
+    code = "already_reversed"
+    status = 409
+    title = "The transfer has already been reversed"
+
+
+class HoldNotPending(LedgerError):
+    code = "hold_not_pending"
+    status = 409
+    title = "The hold is no longer pending"
+
+
+class BatchRejected(LedgerError):
+    code = "batch_rejected"
+    status = 422
+    title = "The batch was refused as a whole; nothing was applied"
+
+
+class InvalidCursor(LedgerError):
+    code = "invalid_cursor"
+    status = 400
+    title = "The pagination cursor is not one this API issued"
+
+
+class Unauthenticated(LedgerError):
+    code = "unauthenticated"
+    status = 401
+    title = "Authentication required"
+
+
+class Forbidden(LedgerError):
+    code = "forbidden"
+    status = 403
+    title = "Not allowed for this principal"

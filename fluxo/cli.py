@@ -1,16 +1,27 @@
 """The `fluxo` command: run the demo, manage the embedded database, migrate, seed, serve, run the
-pipeline."""
+pipeline, issue API keys, verify the audit chain."""
 
+import getpass
+import logging
 import os
 import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated, NoReturn
 
 import psycopg
 import typer
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
 
+from core_ledger import worker
+from core_ledger.access import ROLES, Actor, cli_actor
+from core_ledger.errors import LedgerError
+from core_ledger.services import audit, auth
 from fluxo import databases, embedded
 from fluxo.local_api import LocalApiError, LocalApiServer
 from fluxo.migrations import migrate as migrate_databases
@@ -24,6 +35,7 @@ from fluxo.servers import (
     child_environment,
     dagster_server,
     dashboard_server,
+    ledger_worker,
 )
 from fluxo.settings import Settings
 
@@ -36,9 +48,13 @@ app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_comp
 db_app = typer.Typer(no_args_is_help=True, help="The embedded PostgreSQL under FLUXO_HOME.")
 serve_app = typer.Typer(no_args_is_help=True, help="Run one server in the foreground.")
 pipeline_app = typer.Typer(no_args_is_help=True, help="The Dagster pipeline.")
+keys_app = typer.Typer(no_args_is_help=True, help="API keys of the ledger API.")
+audit_app = typer.Typer(no_args_is_help=True, help="The ledger's audit hash chain.")
 app.add_typer(db_app, name="db")
 app.add_typer(serve_app, name="serve")
 app.add_typer(pipeline_app, name="pipeline")
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 
 
 def _settings() -> Settings:
@@ -135,13 +151,13 @@ def seed(
 ) -> None:
     """Post the demo merchants' entries through the ledger API; running it again adds nothing."""
     settings = _settings()
-    if api_url is not None:
-        _post_demo_workload(api_url, days)
-        return
     urls = _connect(settings)
     migrate_databases(urls)
+    if api_url is not None:
+        _post_demo_workload(api_url, urls, days)
+        return
     with LocalApiServer(settings) as local_url:
-        _post_demo_workload(local_url, days)
+        _post_demo_workload(local_url, urls, days)
 
 
 @pipeline_app.command("run")
@@ -152,9 +168,12 @@ def pipeline_run() -> None:
     _run_pipeline(settings, urls)
 
 
-def _post_demo_workload(api_url: str, days: int = DEMO_DAYS) -> SeedResult:
+def _post_demo_workload(
+    api_url: str, urls: databases.DatabaseUrls, days: int = DEMO_DAYS
+) -> SeedResult:
     with (
         step(f"Posting the demo workload through the ledger API ({api_url})"),
+        _temporary_key(urls, "demo seeder", "operator") as api_key,
         counter("entries") as progress,
     ):
         task = progress.add_task("entries", total=None)
@@ -162,7 +181,7 @@ def _post_demo_workload(api_url: str, days: int = DEMO_DAYS) -> SeedResult:
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        result = seed_demo_workload(api_url, days, on_progress=advance)
+        result = seed_demo_workload(api_url, api_key, days, on_progress=advance)
     note(
         f"{result.merchants_created} merchants registered, {result.entries_posted} entries posted, "
         f"{result.entries_already_present} already present"
@@ -199,6 +218,19 @@ def serve_api() -> None:
     _exec(api_server(_settings()))
 
 
+@serve_app.command("worker")
+def serve_worker() -> None:
+    """The ledger's worker: daily-balances projector, hold expiry, idempotency-key retention."""
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stop = threading.Event()
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, lambda *_: stop.set())
+    with _ledger_sessions(databases.resolve(settings)) as sessions:
+        console.print("ledger worker: projecting the outbox and expiring holds (Ctrl-C stops)")
+        worker.run(sessions, stop)
+
+
 @serve_app.command("dagster")
 def serve_dagster() -> None:
     """The Dagster UI and daemon over Fluxo's assets."""
@@ -222,9 +254,14 @@ def demo() -> None:
     """Start the database, migrate, post demo data through the API, run the pipeline, and serve
     the API, the Dagster UI and the dashboard until Ctrl-C."""
     settings = _settings()
-    servers = [api_server(settings), dagster_server(settings), dashboard_server(settings)]
+    servers = [
+        api_server(settings),
+        ledger_worker(settings),
+        dagster_server(settings),
+        dashboard_server(settings),
+    ]
     for server in servers:
-        if not port_is_free(settings.host, server.port):
+        if server.ready_path is not None and not port_is_free(settings.host, server.port):
             raise FluxoError(
                 f"port {server.port} for the {server.name} is in use: stop what holds it or set "
                 "FLUXO_API_PORT / FLUXO_DAGSTER_PORT / FLUXO_DASHBOARD_PORT"
@@ -236,11 +273,11 @@ def demo() -> None:
         urls = _connect(settings)
         with step("Applying migrations"):
             migrate_databases(urls)
-        started.append(_start(servers[0], settings))
-        _post_demo_workload(servers[0].base_url)
+        started.extend(_start(server, settings) for server in servers[:2])
+        _post_demo_workload(servers[0].base_url, urls)
         _run_pipeline(settings, urls)
         _stop_on_signals()  # Dagster's in-process run restores the handlers it found at its start
-        started.extend(_start(server, settings) for server in servers[1:])
+        started.extend(_start(server, settings) for server in servers[2:])
         console.print("\n[bold]Fluxo is running[/bold] (Ctrl-C stops everything):")
         for service in started:
             console.print(f"  {service.name:<11} {service.url}")
@@ -279,6 +316,93 @@ def _start(server: Server, settings: Settings) -> Service:
         )
 
 
+# --- keys and audit ---------------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    merchant = "merchant"
+    operator = "operator"
+    auditor = "auditor"
+    admin = "admin"
+
+
+assert tuple(Role) == ROLES
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="Who or what holds the key.")],
+    role: Annotated[Role, typer.Option(help="merchant: its own tenant only.")],
+    tenant: Annotated[str | None, typer.Option(help="The merchant's tenant id.")] = None,
+) -> None:
+    """Issue an API key. It is printed once; only its hash is stored."""
+    urls = _connect(_settings())
+    with _ledger_sessions(urls) as sessions:
+        issued = auth.create_key(sessions, _cli_actor(), name, role.value, tenant)
+    console.print(f"key id {issued.key.key_id} ({role.value}{', ' + tenant if tenant else ''})")
+    print(issued.secret)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every key: id, name, role, tenant, and whether it is revoked."""
+    urls = _connect(_settings())
+    with _ledger_sessions(urls) as sessions:
+        for key in auth.list_keys(sessions):
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            print(
+                f"{key.key_id}  {key.role:<8}  {key.tenant_id or '-':<24}  {state:<18}  {key.name}"
+            )
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument()]) -> None:
+    """Revoke a key at once (tokens already issued with it last until they expire)."""
+    urls = _connect(_settings())
+    with _ledger_sessions(urls) as sessions:
+        if not auth.revoke_key(sessions, _cli_actor(), key_id):
+            raise FluxoError(f"no active key {key_id!r}: see `fluxo keys list`")
+    console.print(f"key {key_id} revoked")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit hash chain; report the first record that was altered or removed."""
+    urls = _connect(_settings())
+    with _ledger_sessions(urls) as sessions:
+        result = audit.verify(sessions)
+    if not result.intact:
+        raise FluxoError(
+            f"audit chain broken at record {result.first_broken_seq}: {result.problem} "
+            f"({result.records_checked} records verified before it)"
+        )
+    console.print(f"audit chain intact: {result.records_checked} records")
+
+
+def _cli_actor() -> Actor:
+    return cli_actor(getpass.getuser())
+
+
+@contextmanager
+def _ledger_sessions(urls: databases.DatabaseUrls) -> Iterator[sessionmaker[Session]]:
+    engine = create_engine(urls.ledger, pool_pre_ping=True)
+    try:
+        yield sessionmaker(engine, expire_on_commit=False)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _temporary_key(urls: databases.DatabaseUrls, name: str, role: str) -> Iterator[str]:
+    """A key that lives as long as the block: the seeder's, revoked when it is done."""
+    with _ledger_sessions(urls) as sessions:
+        issued = auth.create_key(sessions, _cli_actor(), name, role, None)
+        try:
+            yield issued.secret
+        finally:
+            auth.revoke_key(sessions, _cli_actor(), issued.key.key_id)
+
+
 def _connect(settings: Settings) -> databases.DatabaseUrls:
     title = (
         "Starting embedded PostgreSQL"
@@ -302,6 +426,6 @@ def _connect(settings: Settings) -> databases.DatabaseUrls:
 def main() -> None:
     try:
         app()
-    except (FluxoError, ServiceFailed, SeedError, LocalApiError) as error:
+    except (FluxoError, ServiceFailed, SeedError, LocalApiError, LedgerError) as error:
         console.print(f"[red]fluxo:[/red] {error}")
         sys.exit(1)

@@ -58,7 +58,7 @@ def start_service(
     name: str,
     command: list[str],
     url: str,
-    ready_url: str,
+    ready_url: str | None,
     log_path: Path,
     env: dict[str, str] | None = None,
     timeout_seconds: float = 120.0,
@@ -85,7 +85,16 @@ def start_service(
     return service
 
 
-def _wait_until_ready(service: Service, ready_url: str, timeout_seconds: float) -> None:
+def _wait_until_ready(service: Service, ready_url: str | None, timeout_seconds: float) -> None:
+    if ready_url is None:
+        # Nothing to ask: it is up if it survives its first second (imports, first connection).
+        time.sleep(1.0)
+        if service.process.poll() is not None:
+            raise ServiceFailed(
+                f"{service.name} exited with code {service.process.returncode}; "
+                f"see {service.log_path}"
+            )
+        return
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
         if service.process.poll() is not None:

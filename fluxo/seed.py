@@ -1,5 +1,6 @@
 """Post the demo workload through the ledger's HTTP API, as a client would."""
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -10,7 +11,6 @@ import httpx
 from fluxo.demo_workload import MERCHANTS, SAO_PAULO, DemoEntry, demo_entries
 
 DEMO_DAYS = 60
-CONCURRENT_REQUESTS = 8
 
 
 class SeedError(RuntimeError):
@@ -26,25 +26,47 @@ class SeedResult:
 
 def seed(
     api_url: str,
+    api_key: str,
     days: int = DEMO_DAYS,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> SeedResult:
-    """Register the demo merchants and post their entries; existing ones are left as they are."""
+    """Register the demo merchants and post their entries; existing ones are left as they are.
+
+    Each merchant's entries go in the order they happened, one merchant per thread: a merchant's
+    cash never goes below zero, so a payment must not overtake the sales that fund it."""
     today = datetime.now(SAO_PAULO).date()
-    entries = list(demo_entries(today, days))
+    entries = sorted(demo_entries(today, days), key=lambda entry: entry.occurred_at)
+    by_merchant = {
+        profile.merchant_id: [e for e in entries if e.merchant_id == profile.merchant_id]
+        for profile in MERCHANTS
+    }
     with httpx.Client(base_url=api_url, timeout=30.0) as client:
+        client.headers["Authorization"] = f"Bearer {_access_token(client, api_key)}"
         merchants_created = sum(
             _register(client, profile.merchant_id, profile.name) for profile in MERCHANTS
         )
-        posted = already = done = 0
-        with ThreadPoolExecutor(CONCURRENT_REQUESTS) as pool:
-            for was_new in pool.map(lambda entry: _post(client, entry), entries):
-                posted += was_new
-                already += not was_new
-                done += 1
-                if on_progress:
-                    on_progress(done, len(entries))
-    return SeedResult(merchants_created, posted, already)
+        counts = {"posted": 0, "already": 0}
+        lock = threading.Lock()
+
+        def post_in_order(merchant_entries: list[DemoEntry]) -> None:
+            for entry in merchant_entries:
+                was_new = _post(client, entry)
+                with lock:
+                    counts["posted" if was_new else "already"] += 1
+                    if on_progress:
+                        on_progress(counts["posted"] + counts["already"], len(entries))
+
+        with ThreadPoolExecutor(len(by_merchant)) as pool:
+            list(pool.map(post_in_order, by_merchant.values()))
+    return SeedResult(merchants_created, counts["posted"], counts["already"])
+
+
+def _access_token(client: httpx.Client, api_key: str) -> str:
+    response = client.post("/v1/auth/token", json={"api_key": api_key})
+    if response.status_code != 200:
+        raise SeedError(f"exchanging the API key: {response.status_code} {response.text}")
+    token: str = response.json()["access_token"]
+    return token
 
 
 def _register(client: httpx.Client, merchant_id: str, name: str) -> bool:

@@ -1,4 +1,5 @@
-"""The three long-running servers, as commands: the ledger API, the Dagster UI, the dashboard."""
+"""The long-running servers, as commands: the ledger API and its worker, the Dagster UI, the
+dashboard."""
 
 import shutil
 import sys
@@ -18,7 +19,7 @@ class Server:
     host: str
     port: int
     open_path: str  # what a person opens
-    ready_path: str  # what answers once the server is up
+    ready_path: str | None  # what answers once the server is up; None: nothing to ask
 
     @property
     def base_url(self) -> str:
@@ -29,8 +30,8 @@ class Server:
         return self.base_url + self.open_path
 
     @property
-    def ready_url(self) -> str:
-        return self.base_url + self.ready_path
+    def ready_url(self) -> str | None:
+        return None if self.ready_path is None else self.base_url + self.ready_path
 
 
 def prepare_dagster_home(settings: Settings) -> Path:
@@ -60,6 +61,9 @@ def api_server(settings: Settings) -> Server:
             settings.host,
             "--port",
             str(settings.api_port),
+            "--workers",
+            str(settings.api_workers),
+            # On SIGTERM, requests in flight get this long to finish.
             "--timeout-graceful-shutdown",
             "10",
         ],
@@ -67,6 +71,18 @@ def api_server(settings: Settings) -> Server:
         port=settings.api_port,
         open_path="/docs",
         ready_path="/health",
+    )
+
+
+def ledger_worker(settings: Settings) -> Server:
+    """The read-model projector and hold expiry; it serves no HTTP."""
+    return Server(
+        name="Ledger worker",
+        command=[str(BIN_DIR / "fluxo"), "serve", "worker"],
+        host=settings.host,
+        port=0,
+        open_path="",
+        ready_path=None,
     )
 
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(
         default=1024 * 1024, description="Larger request bodies get 413 payload_too_large."
     )
+    api_workers: int = Field(default=2, description="Server processes of `fluxo serve api`.")
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs the API's access tokens; unset means a random one kept under home.",
+    )
+    token_ttl_seconds: int = Field(default=900, description="Lifetime of an access token.")
 
     @property
     def home_dir(self) -> Path:
@@ -35,6 +41,10 @@ class Settings(BaseSettings):
     @property
     def dagster_home(self) -> Path:
         return self.home_dir / "dagster"
+
+    @property
+    def jwt_secret_file(self) -> Path:
+        return self.home_dir / "jwt-secret"
 
     @property
     def uses_embedded_database(self) -> bool:

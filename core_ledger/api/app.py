@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy import create_engine
 from sqlalchemy.orm import sessionmaker
 
-from core_ledger.api import merchants
+from core_ledger.api import accounts, auth, holds, merchants, tenants, transfers
 from core_ledger.api.dependencies import Sessions
 from core_ledger.api.middleware import (
     BodySizeLimitMiddleware,
@@ -19,6 +19,7 @@ from core_ledger.migrate import head_revision
 from core_ledger.services import health
 from fluxo import databases
 from fluxo.settings import Settings
+from fluxo.signing_key import token_signing_key
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,13 +31,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(urls.ledger, pool_size=10, max_overflow=10, pool_pre_ping=True)
         app.state.sessions = sessionmaker(engine, expire_on_commit=False)
         app.state.expected_revision = head_revision()
+        app.state.signing_key = token_signing_key(settings)
+        app.state.token_ttl_seconds = settings.token_ttl_seconds
         yield
         engine.dispose()
 
     app = FastAPI(
         title="Fluxo ledger",
         version="1",
-        description="Merchants' credits and debits, and their daily consolidated balances.",
+        description=(
+            "Fluxo's double-entry ledger: tenants, accounts, transfers (single and batch), "
+            "holds (two-phase transfers), balances, statements and daily balances. "
+            "Authenticate with `Authorization: Bearer <token>` from POST /v1/auth/token, or "
+            "`X-API-Key`. Every POST takes an Idempotency-Key. Errors are RFC 9457 problems."
+        ),
         lifespan=lifespan,
     )
     install_problem_handlers(app)
@@ -44,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.api_max_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(RequestIdMiddleware)
-    app.include_router(merchants.router)
+    for module in (auth, tenants, accounts, transfers, holds, merchants):
+        app.include_router(module.router)
 
     @app.get("/health", tags=["health"])
     def liveness() -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Routes for merchants, their entries and their daily balances."""
+"""Routes for merchants, their lançamentos and their daily balances (the foundation API)."""
 
 import uuid
 from datetime import date
@@ -6,23 +6,36 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from core_ledger.api.dependencies import Idempotency, Sessions
+from core_ledger.api.dependencies import CurrentActor, Idempotency, Sessions, mark_replay
+from core_ledger.api.presenters import daily_balance_public
 from core_ledger.api.schemas import (
-    DailyBalancePublic,
     DailyBalancesPublic,
     EntryCreate,
     EntryPublic,
     MerchantCreate,
     MerchantPublic,
 )
-from core_ledger.models import Entry
+from core_ledger.models import Tenant
 from core_ledger.money import format_amount, parse_amount
-from core_ledger.services import entries, merchants
+from core_ledger.services import merchants
 
 router = APIRouter(prefix="/v1/merchants", tags=["merchants"])
 
+FromDate = Annotated[date | None, Query(alias="from", description="First business day.")]
+ToDate = Annotated[date | None, Query(alias="to", description="Last business day.")]
 
-def _entry_public(entry: Entry) -> EntryPublic:
+
+def _merchant_public(tenant: Tenant) -> MerchantPublic:
+    return MerchantPublic(
+        merchant_id=tenant.tenant_id,
+        name=tenant.name,
+        currency=tenant.currency,
+        timezone=tenant.timezone,
+        created_at=tenant.created_at,
+    )
+
+
+def _entry_public(entry: merchants.EntryView) -> EntryPublic:
     return EntryPublic(
         entry_id=entry.entry_id,
         merchant_id=entry.merchant_id,
@@ -37,27 +50,26 @@ def _entry_public(entry: Entry) -> EntryPublic:
     )
 
 
-def _mark_replay(response: Response, replayed: bool) -> None:
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=MerchantPublic)
 def register_merchant(
-    body: MerchantCreate, sessions: Sessions, idempotent: Idempotency, response: Response
-) -> object:
+    body: MerchantCreate,
+    sessions: Sessions,
+    actor: CurrentActor,
+    idempotent: Idempotency,
+    response: Response,
+) -> MerchantPublic:
+    """A merchant tenant with its cash and external counter accounts (operator, admin)."""
     registered = merchants.register_merchant(
-        sessions, merchants.NewMerchant(**body.model_dump()), idempotent
+        sessions, actor, merchants.NewMerchant(**body.model_dump()), idempotent
     )
-    _mark_replay(response, registered.replayed)
-    response.headers["Location"] = f"/v1/merchants/{registered.value.merchant_id}"
-    return MerchantPublic.model_validate(registered.value, from_attributes=True)
+    mark_replay(response, registered.replayed)
+    response.headers["Location"] = f"/v1/merchants/{registered.value.tenant_id}"
+    return _merchant_public(registered.value)
 
 
 @router.get("/{merchant_id}", response_model=MerchantPublic)
-def get_merchant(merchant_id: str, sessions: Sessions) -> object:
-    merchant = merchants.get_merchant(sessions, merchant_id)
-    return MerchantPublic.model_validate(merchant, from_attributes=True)
+def get_merchant(merchant_id: str, sessions: Sessions, actor: CurrentActor) -> MerchantPublic:
+    return _merchant_public(merchants.get_merchant(sessions, actor, merchant_id))
 
 
 @router.post(
@@ -67,10 +79,13 @@ def record_entry(
     merchant_id: str,
     body: EntryCreate,
     sessions: Sessions,
+    actor: CurrentActor,
     idempotent: Idempotency,
     response: Response,
 ) -> EntryPublic:
-    new = entries.NewEntry(
+    """A credit (money in) or debit (money out): a transfer between the merchant's cash account
+    and its external counter account. A debit beyond the cash balance is refused."""
+    new = merchants.NewEntry(
         entry_type=body.type,
         amount_minor=parse_amount(body.amount),
         occurred_at=body.occurred_at,
@@ -79,38 +94,33 @@ def record_entry(
         currency=body.currency,
         external_id=body.external_id,
     )
-    recorded = entries.record_entry(sessions, merchant_id, new, idempotent)
-    _mark_replay(response, recorded.replayed)
+    recorded = merchants.record_entry(sessions, actor, merchant_id, new, idempotent)
+    mark_replay(response, recorded.replayed)
     response.headers["Location"] = f"/v1/merchants/{merchant_id}/entries/{recorded.value.entry_id}"
     return _entry_public(recorded.value)
 
 
 @router.get("/{merchant_id}/entries/{entry_id}", response_model=EntryPublic)
-def get_entry(merchant_id: str, entry_id: uuid.UUID, sessions: Sessions) -> EntryPublic:
-    return _entry_public(entries.get_entry(sessions, merchant_id, entry_id))
+def get_entry(
+    merchant_id: str, entry_id: uuid.UUID, sessions: Sessions, actor: CurrentActor
+) -> EntryPublic:
+    return _entry_public(merchants.get_entry(sessions, actor, merchant_id, entry_id))
 
 
 @router.get("/{merchant_id}/daily-balances", response_model=DailyBalancesPublic)
 def daily_balances(
     merchant_id: str,
     sessions: Sessions,
-    first: Annotated[date | None, Query(alias="from", description="First business day.")] = None,
-    last: Annotated[date | None, Query(alias="to", description="Last business day.")] = None,
+    actor: CurrentActor,
+    first: FromDate = None,
+    last: ToDate = None,
 ) -> DailyBalancesPublic:
-    result = entries.daily_balances(sessions, merchant_id, first, last)
+    """The merchant's cash per business day, from the read model (see projected_until)."""
+    result = merchants.daily_balances(sessions, actor, merchant_id, first, last)
     return DailyBalancesPublic(
-        merchant_id=result.merchant_id,
-        currency=result.currency,
-        days=[
-            DailyBalancePublic(
-                date=day.business_date,
-                opening_balance=format_amount(day.opening_minor),
-                credits=format_amount(day.credits_minor),
-                debits=format_amount(day.debits_minor),
-                closing_balance=format_amount(day.closing_minor),
-                credit_count=day.credit_count,
-                debit_count=day.debit_count,
-            )
-            for day in result.days
-        ],
+        merchant_id=merchant_id,
+        account_id=result.account.account_id,
+        currency=result.account.currency,
+        projected_until=result.projected_until,
+        days=[daily_balance_public(day) for day in result.days],
     )

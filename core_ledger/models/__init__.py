@@ -1,8 +1,28 @@
-"""SQLAlchemy table models of the `ledger` schema; the constraints live in the database too."""
+"""SQLAlchemy table models of the `ledger` and `read_model` schemas; the constraints live in the
+database (see the migrations), these mirror them for the code."""
 
+from core_ledger.models.account import Account
+from core_ledger.models.api_key import ApiKey
+from core_ledger.models.audit import AuditChainHead, AuditRecord
 from core_ledger.models.base import Base
-from core_ledger.models.entry import Entry
+from core_ledger.models.hold import Hold
 from core_ledger.models.idempotency import IdempotencyRecord
-from core_ledger.models.merchant import Merchant
+from core_ledger.models.outbox import Checkpoint, DailyAccountTotals, OutboxEvent
+from core_ledger.models.tenant import Tenant
+from core_ledger.models.transfer import Posting, Transfer
 
-__all__ = ["Base", "Entry", "IdempotencyRecord", "Merchant"]
+__all__ = [
+    "Account",
+    "ApiKey",
+    "AuditChainHead",
+    "AuditRecord",
+    "Base",
+    "Checkpoint",
+    "DailyAccountTotals",
+    "Hold",
+    "IdempotencyRecord",
+    "OutboxEvent",
+    "Posting",
+    "Tenant",
+    "Transfer",
+]

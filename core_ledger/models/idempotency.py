@@ -11,6 +11,8 @@ from core_ledger.models.base import Base
 class IdempotencyRecord(Base):
     __tablename__ = "idempotency_keys"
 
+    # Keys are scoped per principal: two clients choosing the same key never collide.
+    principal: Mapped[str] = mapped_column(Text, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(255), primary_key=True)
     method: Mapped[str] = mapped_column(String(10))
     path: Mapped[str] = mapped_column(Text)

@@ -7,16 +7,21 @@ evaluated afresh; only requests that changed something are replayed.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Generic, TypeVar
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from core_ledger.errors import IdempotencyConflict
 from core_ledger.repositories import idempotency
 
+# How long a key is remembered: a retry after this is a new request.
+KEY_RETENTION = timedelta(hours=24)
+
 
 @dataclass(frozen=True)
 class IdempotentRequest:
+    principal: str
     key: str
     method: str
     path: str
@@ -49,7 +54,7 @@ def run_once(
     if earlier is not None:
         return Outcome(reload(earlier), replayed=True)
     value, resource_id = create()
-    idempotency.set_outcome(session, request.key, resource_id)
+    idempotency.set_outcome(session, request.principal, request.key, resource_id)
     return Outcome(value, replayed=False)
 
 
@@ -57,10 +62,10 @@ def _claim(session: Session, request: IdempotentRequest) -> str | None:
     """Claim the key within the caller's transaction. Returns the id of the resource an earlier
     request with this key created, or None when this request is the first with it."""
     if idempotency.insert_if_absent(
-        session, request.key, request.method, request.path, request.fingerprint
+        session, request.principal, request.key, request.method, request.path, request.fingerprint
     ):
         return None
-    record = idempotency.get(session, request.key)
+    record = idempotency.get(session, request.principal, request.key)
     assert record is not None and record.resource_id is not None  # stored with the claim's commit
     if (record.method, record.path, record.request_fingerprint) != (
         request.method,
@@ -72,3 +77,8 @@ def _claim(session: Session, request: IdempotentRequest) -> str | None:
             "another body; use a new key for a new request"
         )
     return record.resource_id
+
+
+def forget_expired_keys(sessions: sessionmaker[Session], now: datetime | None = None) -> int:
+    with sessions.begin() as session:
+        return idempotency.delete_older_than(session, (now or datetime.now(UTC)) - KEY_RETENTION)

@@ -48,6 +48,30 @@ def ensure_raw_table(conn: psycopg.Connection, table: LedgerTable) -> None:
             key=sql.SQL(key),
         )
     )
+    _ensure_natural_key(conn, table)
+
+
+def _ensure_natural_key(conn: psycopg.Connection, table: LedgerTable) -> None:
+    """A raw table made by an earlier version may have a narrower key: widen it."""
+    current = conn.execute(
+        """
+        select array_agg(a.attname::text order by k.ord)
+        from pg_index i
+        cross join unnest(i.indkey) with ordinality as k(attnum, ord)
+        join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+        where i.indrelid = %s::regclass and i.indisprimary
+        """,
+        (table.raw_table,),
+    ).fetchone()
+    if current is not None and tuple(current[0] or ()) != table.natural_key:
+        name = table.raw_table.split(".")[1]
+        conn.execute(
+            sql.SQL("alter table {raw} drop constraint {pk}, add primary key ({key})").format(
+                raw=sql.SQL(table.raw_table),
+                pk=sql.Identifier(f"{name}_pkey"),
+                key=sql.SQL(", ").join(sql.Identifier(c) for c in table.natural_key),
+            )
+        )
 
 
 def load_ledger(

@@ -44,7 +44,9 @@ ENTRIES = LedgerTable(
         "external_id",
         "created_at",
     ),
-    natural_key=("entry_id",),
+    # An entry is a posting on a merchant's cash account: a transfer between two merchants is an
+    # entry of each.
+    natural_key=("entry_id", "merchant_id"),
     ddl_columns="""
         entry_id     uuid not null,
         merchant_id  text not null,

@@ -1,18 +1,74 @@
-"""Fixtures for tests that go through the real ledger API."""
+"""Fixtures for tests that go through the real ledger API, as an authenticated client."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
 
+from core_ledger.access import cli_actor
 from core_ledger.api.app import create_app
+from core_ledger.services import auth
+from core_ledger.services.projector import project_pending
 from fluxo.databases import DatabaseUrls
+
+ClientFactory = Callable[..., TestClient]
+
+
+@pytest.fixture(scope="session")
+def ledger_sessions(database_urls: DatabaseUrls) -> Iterator[sessionmaker[Session]]:
+    engine = create_engine(database_urls.ledger)
+    yield sessionmaker(engine, expire_on_commit=False)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def issue_key(ledger_sessions: sessionmaker[Session]) -> Callable[..., str]:
+    def issue(role: str, tenant_id: str | None = None) -> str:
+        issued = auth.create_key(
+            ledger_sessions, cli_actor("tests"), f"test {role}", role, tenant_id
+        )
+        return issued.secret
+
+    return issue
 
 
 @pytest.fixture
-def api(database_urls: DatabaseUrls) -> Iterator[TestClient]:
+def client_as(
+    database_urls: DatabaseUrls, issue_key: Callable[..., str]
+) -> Iterator[ClientFactory]:
+    """`client_as("merchant", tenant_id)`: a client of the real app holding that role's key."""
+    clients: list[TestClient] = []
+
+    def make(role: str, tenant_id: str | None = None) -> TestClient:
+        client = TestClient(create_app(), raise_server_exceptions=False)
+        client.__enter__()
+        client.headers["X-API-Key"] = issue_key(role, tenant_id)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def api(client_as: ClientFactory) -> TestClient:
+    """An operator: may register tenants and post for any of them."""
+    return client_as("operator")
+
+
+@pytest.fixture
+def anonymous(database_urls: DatabaseUrls) -> Iterator[TestClient]:
     with TestClient(create_app(), raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture
+def project(ledger_sessions: sessionmaker[Session]) -> Callable[[], int]:
+    """Run the read-model projector until it has caught up, as the worker would."""
+    return lambda: project_pending(ledger_sessions)
 
 
 @pytest.fixture

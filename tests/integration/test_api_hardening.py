@@ -1,7 +1,7 @@
 """Request ids, body-size limits and readiness of the ledger API."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -39,13 +39,16 @@ def test_problems_carry_the_request_id(api: TestClient) -> None:
 
 
 @pytest.fixture
-def small_body_api(database_urls: DatabaseUrls) -> Iterator[TestClient]:
+def small_body_api(
+    database_urls: DatabaseUrls, issue_key: Callable[..., str]
+) -> Iterator[TestClient]:
     settings = Settings(
         database_url=database_urls.ledger,
         warehouse_url=database_urls.warehouse,
         api_max_body_bytes=1_000,
     )
     with TestClient(create_app(settings)) as client:
+        client.headers["X-API-Key"] = issue_key("operator")
         yield client
 
 

@@ -1,5 +1,7 @@
 """Daily balances per business day of São Paulo, with quiet days carried."""
 
+from collections.abc import Callable
+
 from fastapi.testclient import TestClient
 
 
@@ -17,7 +19,9 @@ def _post(api: TestClient, merchant: str, entry_type: str, amount: str, occurred
     assert response.status_code == 201, response.text
 
 
-def test_daily_balances_by_business_day(api: TestClient, merchant: str) -> None:
+def test_daily_balances_by_business_day(
+    api: TestClient, merchant: str, project: Callable[[], int]
+) -> None:
     _post(api, merchant, "credit", "100.00", "2026-03-01T12:00:00-03:00")
     _post(api, merchant, "debit", "25.50", "2026-03-01T18:00:00-03:00")
     # 23:30 in São Paulo is already the next day in UTC: it belongs to March 3rd locally.
@@ -25,8 +29,14 @@ def test_daily_balances_by_business_day(api: TestClient, merchant: str) -> None:
     # Before the range: part of the opening balance only.
     _post(api, merchant, "credit", "1000.00", "2026-02-27T09:00:00-03:00")
 
+    # The endpoint reads the read model: before the projector runs it has nothing yet.
+    response = api.get(f"/v1/merchants/{merchant}/daily-balances?from=2026-03-01&to=2026-03-04")
+    assert {d["closing_balance"] for d in response.json()["days"]} == {"0.00"}
+    project()
+
     response = api.get(f"/v1/merchants/{merchant}/daily-balances?from=2026-03-01&to=2026-03-04")
     assert response.status_code == 200, response.text
+    assert response.json()["projected_until"] is not None
     days = response.json()["days"]
     assert [
         (d["date"], d["opening_balance"], d["credits"], d["debits"], d["closing_balance"])

@@ -11,13 +11,14 @@ from fastapi.testclient import TestClient
 
 from fluxo.local_api import LocalApiServer
 from fluxo.settings import Settings
+from tests.integration.conftest import ClientFactory
 
 ENTRY = {
-    "type": "debit",
+    "type": "credit",
     "amount": "77.70",
     "occurred_at": "2026-11-20T10:00:00-03:00",
-    "description": "Boleto fornecedor",
-    "category": "fornecedores",
+    "description": "Venda no cartão",
+    "category": "vendas_cartao",
 }
 
 
@@ -108,6 +109,7 @@ def test_one_key_fired_concurrently_has_one_effect(
     headers = {"Idempotency-Key": f"{merchant_id}-race"}
 
     with LocalApiServer(Settings()) as url, httpx.Client(base_url=url, timeout=30) as http:
+        http.headers["X-API-Key"] = api.headers["X-API-Key"]
 
         def fire(_: int) -> httpx.Response:
             barrier.wait()  # all requests leave together
@@ -120,3 +122,21 @@ def test_one_key_fired_concurrently_has_one_effect(
     assert len({r.json()["entry_id"] for r in responses}) == 1
     assert sum("idempotent-replayed" not in r.headers for r in responses) == 1
     assert _count(ledger_conn, merchant) == 1
+
+
+def test_keys_are_scoped_per_principal(
+    api: TestClient,
+    client_as: ClientFactory,
+    merchant: str,
+    ledger_conn: psycopg.Connection,
+    merchant_id: str,
+) -> None:
+    """Two clients that happen to pick the same key make two requests, not one."""
+    headers = {"Idempotency-Key": f"{merchant_id}-shared"}
+    own_key = client_as("merchant", merchant)
+    first = api.post(f"/v1/merchants/{merchant}/entries", json=ENTRY, headers=headers)
+    second = own_key.post(f"/v1/merchants/{merchant}/entries", json=ENTRY, headers=headers)
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert "idempotent-replayed" not in second.headers
+    assert first.json()["entry_id"] != second.json()["entry_id"]
+    assert _count(ledger_conn, merchant) == 2

@@ -4,29 +4,41 @@ import uuid
 
 import psycopg
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
+from core_ledger.access import cli_actor
+from core_ledger.services import merchants
 from fluxo.databases import DatabaseUrls
 from ingestion.ledger.load import load_ledger
 
 
 @pytest.fixture
 def dsns(
-    database_urls: DatabaseUrls, ledger_conn: psycopg.Connection, merchant_id: str
+    database_urls: DatabaseUrls, ledger_sessions: sessionmaker[Session], merchant_id: str
 ) -> tuple[str, str]:
     """Ledger and warehouse connection strings, with this test's merchant registered."""
-    ledger_conn.execute(
-        "insert into ledger.merchants (merchant_id, name) values (%s, 'M')", (merchant_id,)
+    merchants.register_merchant(
+        ledger_sessions, cli_actor("tests"), merchants.NewMerchant(merchant_id, "M")
     )
     return database_urls.ledger_dsn, database_urls.warehouse_dsn
 
 
 def _insert_entry(conn: psycopg.Connection, merchant_id: str, amount_minor: int) -> str:
+    """A credit entry written as plain rows (a transfer and its two postings) in the connection's
+    open transaction, so the test decides when it commits. Balances are not what this is about:
+    the account versions only need to be unique."""
     entry_id = str(uuid.uuid4())
     conn.execute(
-        "insert into ledger.entries (entry_id, merchant_id, entry_type, amount_minor, currency,"
-        " occurred_at, description, category)"
-        " values (%s, %s, 'credit', %s, 'BRL', now(), 'x', 'y')",
-        (entry_id, merchant_id, amount_minor),
+        "insert into ledger.transfers (transfer_id, tenant_id, currency, description, category,"
+        " occurred_at) values (%s, %s, 'BRL', 'x', 'y', now())",
+        (entry_id, merchant_id),
+    )
+    conn.execute(
+        "insert into ledger.postings (transfer_id, account_id, direction, amount_minor,"
+        " balance_after_minor, account_version, occurred_at)"
+        " select %s, account_id, case code when 'cash' then 'credit' else 'debit' end, %s, 0,"
+        " (random() * 1e12)::bigint, now() from ledger.accounts where tenant_id = %s",
+        (entry_id, amount_minor, merchant_id),
     )
     return entry_id
 

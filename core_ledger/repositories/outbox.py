@@ -1,0 +1,58 @@
+"""Appending outbox events and reading them in the order consumers must see them."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlalchemy.orm import Session
+
+from core_ledger.models import OutboxEvent
+
+
+@dataclass(frozen=True)
+class Event:
+    event_id: int
+    created_xid: str
+    event_type: str
+    payload: dict[str, Any]
+
+
+def append(session: Session, events: Sequence[dict[str, Any]]) -> None:
+    """Each dict has event_type, aggregate_id and payload; the transaction id is the default."""
+    if events:
+        session.execute(insert(OutboxEvent), list(events))
+
+
+def snapshot_xmin(session: Session) -> str:
+    """Every transaction with a smaller id has ended: its events are final and visible now."""
+    xmin = session.scalar(text("select pg_snapshot_xmin(pg_current_snapshot())::text"))
+    assert xmin is not None
+    return str(xmin)
+
+
+def read_after(
+    session: Session, last_xid: str, last_event_id: int, upper_xid: str, limit: int
+) -> list[Event]:
+    """Events after the position (xid, event_id), of transactions below `upper_xid`, in that
+    order. Transactions below the snapshot's xmin have all ended, so no event can later appear
+    before a position already read."""
+    rows = session.execute(
+        text(
+            """
+            select event_id, created_xid::text as created_xid, event_type, payload
+            from ledger.outbox
+            where (created_xid, event_id) > (cast(:last_xid as xid8), :last_event_id)
+              and created_xid < cast(:upper_xid as xid8)
+            order by created_xid, event_id
+            limit :limit
+            """
+        ),
+        {
+            "last_xid": last_xid,
+            "last_event_id": last_event_id,
+            "upper_xid": upper_xid,
+            "limit": limit,
+        },
+    )
+    return [Event(**row._mapping) for row in rows]
