@@ -280,7 +280,7 @@ def demo() -> None:
         started.extend(_start(server, settings) for server in servers[2:])
         console.print("\n[bold]Fluxo is running[/bold] (Ctrl-C stops everything):")
         for service in started:
-            console.print(f"  {service.name:<11} {service.url}")
+            console.print(f"  {service.name:<13} {service.url}")
         console.print(f"  [dim]logs in {settings.home_dir / 'logs'}[/dim]")
         while all(service.process.poll() is None for service in started):
             time.sleep(0.5)
@@ -309,7 +309,7 @@ def _start(server: Server, settings: Settings) -> Service:
         return start_service(
             server.name,
             server.command,
-            server.url,
+            server.url if server.ready_path is not None else "(in the background, no HTTP)",
             server.ready_url,
             settings.home_dir / "logs" / f"{server.name.lower().replace(' ', '-')}.log",
             env=child_environment(settings),

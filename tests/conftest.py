@@ -8,14 +8,18 @@ use another server. Each session gets its own databases, dropped at the end.
 import gc
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
+from core_ledger.access import cli_actor
+from core_ledger.services import auth
 from fluxo import embedded
 from fluxo.databases import DatabaseUrls
 from fluxo.migrations import migrate
@@ -81,6 +85,24 @@ def database_urls(
     dispose_all_engines()
     drop_database(admin_url, urls.ledger)
     drop_database(admin_url, urls.warehouse)
+
+
+@pytest.fixture(scope="session")
+def ledger_sessions(database_urls: DatabaseUrls) -> Iterator[sessionmaker[Session]]:
+    engine = create_engine(database_urls.ledger)
+    yield sessionmaker(engine, expire_on_commit=False)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def issue_key(ledger_sessions: sessionmaker[Session]) -> Callable[..., str]:
+    def issue(role: str, tenant_id: str | None = None) -> str:
+        issued = auth.create_key(
+            ledger_sessions, cli_actor("tests"), f"test {role}", role, tenant_id
+        )
+        return issued.secret
+
+    return issue
 
 
 @pytest.fixture

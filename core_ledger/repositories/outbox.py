@@ -40,10 +40,11 @@ def read_after(
     rows = session.execute(
         text(
             """
-            select event_id, created_xid::text as created_xid, event_type, payload
+            select event_id, created_xid::text as xid_text, event_type, payload
             from ledger.outbox
             where (created_xid, event_id) > (cast(:last_xid as xid8), :last_event_id)
               and created_xid < cast(:upper_xid as xid8)
+            -- By the xid8 column, not its text form: "999" sorts after "1000" as text.
             order by created_xid, event_id
             limit :limit
             """
@@ -55,4 +56,4 @@ def read_after(
             "limit": limit,
         },
     )
-    return [Event(**row._mapping) for row in rows]
+    return [Event(row.event_id, row.xid_text, row.event_type, row.payload) for row in rows]

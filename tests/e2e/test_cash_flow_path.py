@@ -1,6 +1,7 @@
 """API -> ledger -> Dagster (raw load, dbt build, checks) -> mart -> Streamlit page."""
 
 import os
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -8,9 +9,11 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
 from core_ledger.api.app import create_app
+from core_ledger.services.projector import project_pending
 from dashboards.components.formatting import format_brl
 from fluxo import pipeline
 from fluxo.databases import DatabaseUrls
@@ -24,7 +27,9 @@ DASHBOARD = str(REPO_ROOT / "dashboards" / "app.py")
 
 
 @pytest.fixture(scope="module")
-def merchant_with_history(database_urls: DatabaseUrls) -> tuple[str, date, int]:
+def merchant_with_history(
+    database_urls: DatabaseUrls, issue_key: Callable[..., str]
+) -> tuple[str, date, int]:
     """A merchant with entries over three days; returns its id, first day and final balance."""
     merchant_id = "e2e-padaria-central"
     first_day = datetime.now(SAO_PAULO).date() - timedelta(days=5)
@@ -34,7 +39,7 @@ def merchant_with_history(database_urls: DatabaseUrls) -> tuple[str, date, int]:
         (2, "credit", "89.90", "23:45"),  # late evening: still that São Paulo day
         (3, "debit", "0.01", "08:00"),
     ]
-    with TestClient(create_app()) as api:
+    with TestClient(create_app(), headers={"X-API-Key": issue_key("operator")}) as api:
         api.post("/v1/merchants", json={"merchant_id": merchant_id, "name": "Padaria Central"})
         for offset, entry_type, amount, at in movements:
             occurred_at = datetime.combine(
@@ -108,10 +113,13 @@ def test_mart_agrees_with_the_ledger_api(
     pipeline_run: pipeline.PipelineSummary,
     merchant_with_history: tuple[str, date, int],
     warehouse_conn: psycopg.Connection,
+    ledger_sessions: sessionmaker[Session],
+    issue_key: Callable[..., str],
 ) -> None:
     merchant_id, first_day, _ = merchant_with_history
     last_day = first_day + timedelta(days=4)
-    with TestClient(create_app()) as api:
+    project_pending(ledger_sessions)
+    with TestClient(create_app(), headers={"X-API-Key": issue_key("auditor")}) as api:
         days = api.get(
             f"/v1/merchants/{merchant_id}/daily-balances",
             params={"from": first_day.isoformat(), "to": last_day.isoformat()},

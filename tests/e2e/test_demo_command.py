@@ -21,7 +21,7 @@ from fluxo.processes import port_is_free
 from fluxo.servers import REPO_ROOT
 from fluxo.urls import libpq_url
 from tests.conftest import dispose_all_engines
-from tests.e2e.cli import FLUXO, clean_environment, free_port
+from tests.e2e.cli import FLUXO, clean_environment, free_port, run_fluxo
 
 READY_LINE = "Fluxo is running"
 STARTUP_TIMEOUT_SECONDS = 420
@@ -128,8 +128,17 @@ def test_demo_serves_the_data_stops_cleanly_and_reruns_without_duplicates(
         )
         assert httpx.get(f"{dagster}/server_info").status_code == 200
         assert httpx.get(f"{dashboard}/_stcore/health").text == "ok"
-        balances = httpx.get(f"{api}/v1/merchants/padaria-pao-dourado/daily-balances").json()
+        issued = run_fluxo("keys", "create", "--name", "e2e", "--role", "auditor", env=demo_env)
+        assert issued.returncode == 0, issued.stdout + issued.stderr
+        auditor = {"X-API-Key": issued.stdout.strip().splitlines()[-1]}
+        balances = httpx.get(
+            f"{api}/v1/merchants/padaria-pao-dourado/daily-balances", headers=auditor
+        ).json()
         assert len(balances["days"]) == 30
+        # The worker has projected every posting: today's closing is the cash account's balance.
+        cash = httpx.get(f"{api}/v1/accounts/{balances['account_id']}", headers=auditor).json()
+        assert balances["days"][-1]["closing_balance"] == cash["balance"]
+        assert float(cash["balance"]) > 0
         entries = _ledger_entry_count(home)
         assert entries > 3000
         shown = _dashboard_final_balances(home, monkeypatch)

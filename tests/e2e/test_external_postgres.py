@@ -86,7 +86,10 @@ def test_fluxo_runs_on_the_configured_server(external_server: str, tmp_path: Pat
         database_url=env["FLUXO_DATABASE_URL"],
         warehouse_url=env["FLUXO_WAREHOUSE_URL"],
     )
-    with TestClient(create_app(settings)) as api:
+    issued = run_fluxo("keys", "create", "--name", "e2e", "--role", "operator", env=env)
+    assert issued.returncode == 0, issued.stdout + issued.stderr
+    api_key = issued.stdout.strip().splitlines()[-1]
+    with TestClient(create_app(settings), headers={"X-API-Key": api_key}) as api:
         assert (
             api.post("/v1/merchants", json={"merchant_id": "ext-loja", "name": "Loja"}).status_code
             == 201

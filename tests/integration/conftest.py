@@ -4,34 +4,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from core_ledger.access import cli_actor
 from core_ledger.api.app import create_app
-from core_ledger.services import auth
 from core_ledger.services.projector import project_pending
 from fluxo.databases import DatabaseUrls
 
 ClientFactory = Callable[..., TestClient]
-
-
-@pytest.fixture(scope="session")
-def ledger_sessions(database_urls: DatabaseUrls) -> Iterator[sessionmaker[Session]]:
-    engine = create_engine(database_urls.ledger)
-    yield sessionmaker(engine, expire_on_commit=False)
-    engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def issue_key(ledger_sessions: sessionmaker[Session]) -> Callable[..., str]:
-    def issue(role: str, tenant_id: str | None = None) -> str:
-        issued = auth.create_key(
-            ledger_sessions, cli_actor("tests"), f"test {role}", role, tenant_id
-        )
-        return issued.secret
-
-    return issue
 
 
 @pytest.fixture
