@@ -1,5 +1,9 @@
 """Domain errors with the stable codes the API reports in problem+json."""
 
+RESERVED_PROBLEM_MEMBERS = frozenset(
+    {"type", "title", "status", "detail", "instance", "code", "request_id"}
+)
+
 
 class LedgerError(Exception):
     code: str = "ledger_error"
@@ -7,6 +11,8 @@ class LedgerError(Exception):
     title: str = "Ledger error"
 
     def __init__(self, detail: str, **extensions: object) -> None:
+        # Extensions sit beside the problem's own members and must not shadow them.
+        assert not RESERVED_PROBLEM_MEMBERS & extensions.keys(), extensions.keys()
         super().__init__(detail)
         self.detail = detail
         self.extensions = extensions

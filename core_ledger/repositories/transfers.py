@@ -114,6 +114,24 @@ def find_by_external_id(session: Session, tenant_id: str, external_id: str) -> T
     return session.scalars(statement).one_or_none()
 
 
+def find_by_external_ids(
+    session: Session, keys: set[tuple[str, str]]
+) -> dict[tuple[str, str], uuid.UUID]:
+    """The transfers, among (tenant_id, external_id) pairs, that exist already."""
+    if not keys:
+        return {}
+    tenants, external_ids = zip(*keys, strict=True)
+    rows = session.execute(
+        text(
+            "select t.tenant_id, t.external_id, t.transfer_id from ledger.transfers t"
+            " join unnest(cast(:tenants as text[]), cast(:external_ids as text[]))"
+            " as k(tenant_id, external_id) using (tenant_id, external_id)"
+        ),
+        {"tenants": list(tenants), "external_ids": list(external_ids)},
+    )
+    return {(row.tenant_id, row.external_id): row.transfer_id for row in rows}
+
+
 def find_reversal(session: Session, transfer_id: uuid.UUID) -> Transfer | None:
     statement = select(Transfer).where(Transfer.reverses_transfer_id == transfer_id)
     return session.scalars(statement).one_or_none()
@@ -131,11 +149,11 @@ def touches_tenant(session: Session, transfer_id: uuid.UUID, tenant_id: str) -> 
 def net_before(
     session: Session, account_id: uuid.UUID, occurred_at: datetime, posting_id: int | None = None
 ) -> tuple[int, int]:
-    """(debits, credits) of the account's postings effective before the position: before
-    `occurred_at`, or, at that instant, with a smaller posting id."""
+    """(debits, credits) of the account's postings effective before `occurred_at`; given a
+    posting id too, those up to and including that statement position."""
     position = Posting.occurred_at < occurred_at
     if posting_id is not None:
-        position = func.row(Posting.occurred_at, Posting.posting_id) < func.row(
+        position = func.row(Posting.occurred_at, Posting.posting_id) <= func.row(
             occurred_at, posting_id
         )
     statement = select(

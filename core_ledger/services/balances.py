@@ -106,7 +106,9 @@ def statement(
             else transfers.net_before(session, account_id, start)
         )
         opening = _normal(account, debits, credits)
-        rows = transfers.statement_page(session, account_id, start, end, after, limit)
+        # One more than asked: whether it exists says if there is a next page.
+        rows = transfers.statement_page(session, account_id, start, end, after, limit + 1)
+        has_more, rows = len(rows) > limit, rows[:limit]
         lines, balance = [], opening
         for posting, transfer in rows:
             balance += posting.amount_minor * (
@@ -125,7 +127,7 @@ def statement(
                 )
             )
         next_cursor = None
-        if len(rows) == limit:
+        if has_more:
             last_posting = rows[-1][0]
             next_cursor = encode_cursor(
                 {

@@ -221,7 +221,7 @@ def _lock_pending(session: Session, actor: Actor, hold_id: uuid.UUID) -> Hold:
     if actor.role == "auditor" or (actor.role == "merchant" and hold.tenant_id != actor.tenant_id):
         raise Forbidden(f"{actor.principal} may not resolve hold {hold_id}")
     if hold.status != "pending":
-        raise HoldNotPending(f"hold {hold_id} is {hold.status}", status=hold.status)
+        raise HoldNotPending(f"hold {hold_id} is {hold.status}", hold_status=hold.status)
     if hold.expires_at is not None and hold.expires_at <= datetime.now(UTC):
         raise HoldNotPending(f"hold {hold_id} expired at {hold.expires_at.isoformat()}")
     return hold

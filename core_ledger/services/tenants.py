@@ -107,9 +107,10 @@ def list_tenants(
     after = decode_cursor(cursor, "tenant_id")["tenant_id"] if cursor else None
     only = None if actor.role != "merchant" else actor.tenant_id or ""
     with sessions() as session:
-        items = tenants.list_page(session, after, limit, only)
-    more = len(items) == limit
-    return Page(items, encode_cursor({"tenant_id": items[-1].tenant_id}) if more else None)
+        items = tenants.list_page(session, after, limit + 1, only)
+    if len(items) <= limit:
+        return Page(items, None)
+    return Page(items[:limit], encode_cursor({"tenant_id": items[limit - 1].tenant_id}))
 
 
 def require_tenant(session: Session, tenant_id: str) -> Tenant:
@@ -192,9 +193,10 @@ def list_accounts(
     after = uuid.UUID(decode_cursor(cursor, "account_id")["account_id"]) if cursor else None
     with sessions() as session:
         require_tenant(session, tenant_id)
-        items = accounts.list_page(session, tenant_id, after, limit)
-    more = len(items) == limit
-    return Page(items, encode_cursor({"account_id": str(items[-1].account_id)}) if more else None)
+        items = accounts.list_page(session, tenant_id, after, limit + 1)
+    if len(items) <= limit:
+        return Page(items, None)
+    return Page(items[:limit], encode_cursor({"account_id": str(items[limit - 1].account_id)}))
 
 
 def require_account(session: Session, account_id: uuid.UUID, actor: Actor | None = None) -> Account:

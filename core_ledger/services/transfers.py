@@ -125,6 +125,10 @@ def reverse_transfer(
 
     def create() -> tuple[TransferView, str]:
         original = _require_visible(session, actor, transfer_id)
+        if transfers.find_reversal(session, transfer_id) is not None:
+            raise AlreadyReversed(
+                f"transfer {transfer_id} has already been reversed", transfer_id=str(transfer_id)
+            )
         mirrored = tuple(
             Leg(p.account_id, "credit" if p.direction == "debit" else "debit", p.amount_minor)
             for p in original.postings
@@ -170,8 +174,13 @@ def apply_transfers(
     now = datetime.now(UTC)
     plans: list[_Plan] = []
     errors: dict[int, LedgerError] = {}
+    # A repeat is reported as one even when applying it again would also break a balance policy:
+    # a client retrying a debit must learn that it went through, not that funds are short.
+    earlier = _earlier_by_external_id(session, actor, states, batch)
     for index, new in enumerate(batch):
         try:
+            if index in earlier:
+                raise earlier[index]
             plans.append(_plan(actor, states, new, now))
         except LedgerError as error:
             errors[index] = error
@@ -205,6 +214,34 @@ def apply_transfers(
     return views
 
 
+def _owner(actor: Actor, new: NewTransfer, states: dict[uuid.UUID, AccountState]) -> str | None:
+    """The tenant a transfer belongs to (and its external_id is unique within)."""
+    first = states.get(new.legs[0].account_id)
+    return new.tenant_id or actor.tenant_id or (first.tenant_id if first else None)
+
+
+def _earlier_by_external_id(
+    session: Session,
+    actor: Actor,
+    states: dict[uuid.UUID, AccountState],
+    batch: Sequence[NewTransfer],
+) -> dict[int, DuplicateExternalId]:
+    keyed = {
+        index: (owner, new.external_id)
+        for index, new in enumerate(batch)
+        if new.external_id is not None and (owner := _owner(actor, new, states)) is not None
+    }
+    existing = transfers.find_by_external_ids(session, set(keyed.values()))
+    return {
+        index: DuplicateExternalId(
+            f"tenant {key[0]!r} already has a transfer with external_id {key[1]!r}",
+            transfer_id=str(existing[key]),
+        )
+        for index, key in keyed.items()
+        if key in existing
+    }
+
+
 def _lock(session: Session, batch: Sequence[NewTransfer]) -> dict[uuid.UUID, AccountState]:
     wanted = {leg.account_id for new in batch for leg in new.legs}
     return accounts.lock(session, wanted)
@@ -231,7 +268,7 @@ def _plan(
             raise Forbidden(f"{actor.principal} may not take money from account {leg.account_id}")
     if actor.role == "auditor":
         raise Forbidden(f"{actor.principal} (auditor) may not post transfers")
-    owner = new.tenant_id or actor.tenant_id or legs_states[0][1].tenant_id
+    owner = _owner(actor, new, states) or legs_states[0][1].tenant_id
     if actor.role == "merchant" and owner != actor.tenant_id:
         raise Forbidden(f"{actor.principal} may post transfers only for its own tenant")
 

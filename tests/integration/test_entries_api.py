@@ -148,3 +148,18 @@ def test_unknown_route_and_method_are_problems(api: TestClient) -> None:
     response = api.delete("/v1/merchants")
     assert response.status_code == 405
     assert response.json()["code"] == "method_not_allowed"
+
+
+def test_a_repeated_debit_is_a_duplicate_even_when_funds_are_short(
+    api: TestClient, merchant: str
+) -> None:
+    """A client retrying a debit that went through must hear "duplicate", not "no funds"."""
+    credit = VALID_ENTRY | {"type": "credit", "amount": "50.00", "external_id": "in-1"}
+    debit = VALID_ENTRY | {"type": "debit", "amount": "40.00", "external_id": "out-1"}
+    assert api.post(f"/v1/merchants/{merchant}/entries", json=credit).status_code == 201
+    first = api.post(f"/v1/merchants/{merchant}/entries", json=debit)
+    assert first.status_code == 201
+    retried = api.post(f"/v1/merchants/{merchant}/entries", json=debit)
+    assert retried.status_code == 409
+    assert retried.json()["code"] == "duplicate_external_id"
+    assert retried.json()["entry_id"] == first.json()["entry_id"]
