@@ -195,7 +195,8 @@ def test_external_id_is_unique_per_tenant(api: TestClient, books: dict[str, str]
         b'{"postings": [',
         b'{"postings": "many", "description": "x"}',
         b'{"postings": [], "description": "x"}',
-        b'{"postings": [{"account_id": "x", "direction": "debit", "amount": "1"}], "description": 1}',
+        b'{"postings": [{"account_id": "x", "direction": "debit", "amount": "1"}],'
+        b' "description": 1}',
         b'{"description": "x", "postings": [], "surprise": true}',
         b'{"description": "x", "occurred_at": "yesterday", "postings": []}',
     ],
