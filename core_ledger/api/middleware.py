@@ -5,6 +5,7 @@ import logging
 import re
 import uuid
 
+from sqlalchemy.exc import OperationalError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core_ledger.api.problems import problem
@@ -66,6 +67,22 @@ class UnhandledErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except OperationalError as error:
+            # The database restarted, is unreachable, or aborted the transaction: the request
+            # had no effect or, if the connection broke while committing, an unknown one. A
+            # retry with the same Idempotency-Key settles which, and applies it at most once.
+            logger.warning("database unavailable on %s: %s", scope["path"], error.orig)
+            if response_started:
+                raise
+            response = problem(
+                503,
+                "database_unavailable",
+                "The ledger database is unavailable",
+                "retry shortly with the same Idempotency-Key: it is applied at most once",
+                scope["path"],
+            )
+            response.headers["Retry-After"] = "1"
+            await response(scope, receive, send)
         except Exception:
             # Log the traceback for operators; the client gets no internals.
             logger.exception(
