@@ -248,3 +248,42 @@ def test_postgres_restarted_mid_load(stack: Stack) -> None:
     _check_books(stack, load)
     _retry_unanswered(stack, load)
     _check_books(stack, load)
+
+
+def test_shutdown_finishes_requests_in_flight(stack: Stack) -> None:
+    """SIGTERM while a 1,000-transfer batch is being applied: the batch completes and answers."""
+    merchant = _register(stack)
+    headers = {"X-API-Key": stack.api_key}
+    accounts = httpx.get(f"{stack.base_url}/v1/tenants/{merchant}/accounts", headers=headers)
+    ids = {a["code"]: a["account_id"] for a in accounts.json()["items"]}
+    transfer = {
+        "postings": [
+            {"account_id": ids["external"], "direction": "debit", "amount": "1.00"},
+            {"account_id": ids["cash"], "direction": "credit", "amount": "1.00"},
+        ],
+        "description": "lote",
+    }
+    answers: list[tuple[httpx.Response, float]] = []
+
+    def send() -> None:
+        response = httpx.post(
+            f"{stack.base_url}/v1/transfers/batch",
+            json={"transfers": [transfer] * 1000},
+            headers=headers,
+            timeout=60,
+        )
+        answers.append((response, time.monotonic()))
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    time.sleep(0.1)  # the request is in flight
+    assert stack.api is not None
+    started = time.monotonic()
+    stack.api.stop()  # SIGTERM to the server and its workers
+    sender.join()
+    response, answered_at = answers[0]
+    assert answered_at > started, "the batch finished before the shutdown began: make it longer"
+    assert response.status_code == 201, response.text
+    assert len(response.json()["transfers"]) == 1000
+    assert time.monotonic() - started < 15
+    stack.api = None
