@@ -168,8 +168,6 @@ def apply_transfers(
 ) -> list[TransferView]:
     """Lock every account involved (unless the caller holds them in `locked`), apply each
     transfer in order, then write everything with one statement per table."""
-    for new in batch:
-        check_legs(new.legs)
     states = locked if locked is not None else _lock(session, batch)
     now = datetime.now(UTC)
     plans: list[_Plan] = []
@@ -179,6 +177,7 @@ def apply_transfers(
     earlier = _earlier_by_external_id(session, actor, states, batch)
     for index, new in enumerate(batch):
         try:
+            check_legs(new.legs)
             if index in earlier:
                 raise earlier[index]
             plans.append(_plan(actor, states, new, now))
@@ -216,7 +215,7 @@ def apply_transfers(
 
 def _owner(actor: Actor, new: NewTransfer, states: dict[uuid.UUID, AccountState]) -> str | None:
     """The tenant a transfer belongs to (and its external_id is unique within)."""
-    first = states.get(new.legs[0].account_id)
+    first = states.get(new.legs[0].account_id) if new.legs else None
     return new.tenant_id or actor.tenant_id or (first.tenant_id if first else None)
 
 

@@ -164,8 +164,11 @@ def test_batch_is_all_or_nothing_and_names_each_refused_item(
     assert refused.status_code == 422
     assert refused.json()["code"] == "batch_rejected"
     assert [(i["index"], i["code"]) for i in refused.json()["items"]] == [(1, "insufficient_funds")]
-    invalid = api.post("/v1/transfers/batch", json={"transfers": [good, unbalanced]})
-    assert invalid.json()["code"] == "unbalanced_transfer"
+    invalid = api.post("/v1/transfers/batch", json={"transfers": [good, unbalanced, too_much]})
+    assert [(i["index"], i["code"]) for i in invalid.json()["items"]] == [
+        (1, "unbalanced_transfer"),
+        (2, "insufficient_funds"),
+    ]
     assert api.get(f"/v1/accounts/{books['caio']}").json()["version"] == 0
 
     accepted = api.post("/v1/transfers/batch", json={"transfers": [good] * 3})
