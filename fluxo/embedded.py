@@ -11,8 +11,12 @@ import psycopg.sql
 # pgserver keeps a lock file in the user runtime dir; without XDG_RUNTIME_DIR it falls back to /tmp
 # and warns on every import, which would clutter every command's output.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+import pgserver  # noqa: E402
 from pgserver.postgres_server import get_server  # noqa: E402
 from pgserver.utils import PostmasterInfo  # noqa: E402
+
+# PostgreSQL's own programs (pg_ctl, pgbench, ...) as bundled in the wheel.
+BIN_DIR = Path(pgserver.__file__).parent / "pginstall" / "bin"
 
 LEDGER_DATABASE = "fluxo_ledger"
 WAREHOUSE_DATABASE = "fluxo_warehouse"
