@@ -7,7 +7,8 @@ from core_ledger.models.audit import AuditChainHead, AuditRecord
 from core_ledger.models.base import Base
 from core_ledger.models.hold import Hold
 from core_ledger.models.idempotency import IdempotencyRecord
-from core_ledger.models.outbox import Checkpoint, DailyAccountTotals, OutboxEvent
+from core_ledger.models.outbox import OutboxEvent
+from core_ledger.models.read_model import Checkpoint, DailyAccountTotals
 from core_ledger.models.tenant import Tenant
 from core_ledger.models.transfer import Posting, Transfer
 

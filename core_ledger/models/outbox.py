@@ -1,17 +1,13 @@
-"""Outbox events, written in the transaction of the change they announce, and the read model
-that the projector builds from them."""
+"""Outbox events, written in the transaction of the change they announce."""
 
-import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, DateTime, Identity, Integer, MetaData, Text, func, text
+from sqlalchemy import BigInteger, DateTime, Identity, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from core_ledger.models.base import NAMING_CONVENTION, Base, Xid8
-
-READ_MODEL_SCHEMA = "read_model"
+from core_ledger.models.base import Base, Xid8
 
 
 class OutboxEvent(Base):
@@ -23,27 +19,3 @@ class OutboxEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_xid: Mapped[int] = mapped_column(Xid8, server_default=text("pg_current_xact_id()"))
-
-
-class ReadModelBase(DeclarativeBase):
-    metadata = MetaData(schema=READ_MODEL_SCHEMA, naming_convention=NAMING_CONVENTION)
-
-
-class DailyAccountTotals(ReadModelBase):
-    __tablename__ = "daily_account_totals"
-
-    account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
-    debits_minor: Mapped[int] = mapped_column(BigInteger)
-    credits_minor: Mapped[int] = mapped_column(BigInteger)
-    debit_count: Mapped[int] = mapped_column(Integer)
-    credit_count: Mapped[int] = mapped_column(Integer)
-
-
-class Checkpoint(ReadModelBase):
-    __tablename__ = "checkpoints"
-
-    consumer: Mapped[str] = mapped_column(Text, primary_key=True)
-    last_xid: Mapped[int] = mapped_column(Xid8)
-    last_event_id: Mapped[int] = mapped_column(BigInteger)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

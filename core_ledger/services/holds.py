@@ -197,12 +197,12 @@ def _reload(session: Session, hold_id: str) -> HoldResult:
 
 def _visible(session: Session, actor: Actor, hold_id: uuid.UUID) -> Hold:
     hold = holds.get(session, hold_id)
-    if hold is None or not _involves(actor, session, hold):
+    if hold is None or not _involves(session, actor, hold):
         raise HoldNotFound(f"no hold {hold_id}", hold_id=str(hold_id))
     return hold
 
 
-def _involves(actor: Actor, session: Session, hold: Hold) -> bool:
+def _involves(session: Session, actor: Actor, hold: Hold) -> bool:
     if actor.role != "merchant":
         return True
     tenants = {hold.tenant_id}
