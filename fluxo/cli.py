@@ -367,10 +367,14 @@ def keys_revoke(key_id: Annotated[str, typer.Argument()]) -> None:
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Walk the audit hash chain; report the first record that was altered or removed."""
+    """Seal pending audit records, then walk the hash chain; report the first record that was
+    altered or removed."""
     urls = _connect(_settings())
     with _ledger_sessions(urls) as sessions:
+        sealed = audit.seal_pending(sessions)
         result = audit.verify(sessions)
+    if sealed:
+        console.print(f"sealed {sealed} pending records into the chain")
     if not result.intact:
         raise FluxoError(
             f"audit chain broken at record {result.first_broken_seq}: {result.problem} "

@@ -21,7 +21,7 @@ def issue_token(body: TokenRequest, sessions: Sessions, request: Request) -> Tok
 
 @router.get("/audit/verification", response_model=AuditVerificationPublic)
 def audit_verification(sessions: Sessions, actor: CurrentActor) -> AuditVerificationPublic:
-    """Walk the audit hash chain now (auditors, operators, admins)."""
+    """Walk the sealed audit hash chain now (auditors, operators, admins)."""
     actor.require_role("auditor", "operator", "admin")
     result = audit.verify(sessions)
     return AuditVerificationPublic(
@@ -30,4 +30,5 @@ def audit_verification(sessions: Sessions, actor: CurrentActor) -> AuditVerifica
         last_seq=result.last_seq,
         first_broken_seq=result.first_broken_seq,
         problem=result.problem,
+        pending_records=result.pending_records,
     )

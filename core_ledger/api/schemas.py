@@ -310,3 +310,6 @@ class AuditVerificationPublic(BaseModel):
     last_seq: int
     first_broken_seq: int | None
     problem: str | None
+    pending_records: int = Field(
+        description="Recorded but not yet sealed into the chain (the worker seals them)."
+    )

@@ -3,7 +3,7 @@ database (see the migrations), these mirror them for the code."""
 
 from core_ledger.models.account import Account
 from core_ledger.models.api_key import ApiKey
-from core_ledger.models.audit import AuditChainHead, AuditRecord
+from core_ledger.models.audit import AuditChainHead, AuditRecord, PendingAuditRecord
 from core_ledger.models.base import Base
 from core_ledger.models.hold import Hold
 from core_ledger.models.idempotency import IdempotencyRecord
@@ -23,6 +23,7 @@ __all__ = [
     "Hold",
     "IdempotencyRecord",
     "OutboxEvent",
+    "PendingAuditRecord",
     "Posting",
     "Tenant",
     "Transfer",

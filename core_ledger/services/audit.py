@@ -1,5 +1,8 @@
 """The audit log as a hash chain: each record's hash covers its content and the previous hash,
-so altering or removing any committed record breaks every link after it."""
+so altering or removing any sealed record breaks every link after it.
+
+A change is recorded pending in its own transaction and sealed into the chain shortly after by
+the worker (`seal_pending`), so writers never queue on the chain's head."""
 
 import hashlib
 import json
@@ -12,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core_ledger.access import Actor
 from core_ledger.models import AuditRecord
+from core_ledger.models.audit import AuditContent
 from core_ledger.repositories import audit
 
 GENESIS_HASH = hashlib.sha256(b"fluxo audit chain").digest()
@@ -27,29 +31,49 @@ class Change:
 
 
 def record(session: Session, actor: Actor, changes: Sequence[Change]) -> None:
-    """Append the changes in the caller's transaction. Call it last: it holds the chain's lock
-    until commit, so the shorter the rest of the transaction after it, the better."""
+    """Append the changes in the caller's transaction, pending: `seal_pending` chains them once
+    committed. Nothing is locked, so writers on different accounts never wait on each other."""
     if not changes:
         return
-    seq, previous = audit.lock_head(session)
     recorded_at = datetime.now(UTC)
-    records = []
-    for change in changes:
-        seq += 1
-        fields = {
-            "recorded_at": recorded_at,
-            "principal": actor.principal,
-            "action": change.action,
-            "request_id": actor.request_id,
-            "entity_type": change.entity_type,
-            "entity_id": change.entity_id,
-            "before": change.before,
-            "after": change.after,
-        }
-        digest = link(previous, seq, fields)
-        records.append(fields | {"seq": seq, "prev_hash": previous, "hash": digest})
-        previous = digest
-    audit.append(session, records)
+    audit.append_pending(
+        session,
+        [
+            {
+                "recorded_at": recorded_at,
+                "principal": actor.principal,
+                "action": change.action,
+                "request_id": actor.request_id,
+                "entity_type": change.entity_type,
+                "entity_id": change.entity_id,
+                "before": change.before,
+                "after": change.after,
+            }
+            for change in changes
+        ],
+    )
+
+
+def seal_pending(sessions: sessionmaker[Session], batch_size: int = 5000) -> int:
+    """Chain every committed pending record, oldest first; returns how many were sealed. Safe
+    to run from several processes: the head's row lock lets one sealer at a time extend it."""
+    sealed = 0
+    while True:
+        with sessions.begin() as session:
+            seq, previous = audit.lock_head(session)
+            pending = audit.take_pending(session, batch_size)
+            records = []
+            for row in pending:
+                seq += 1
+                fields = _content(row)
+                digest = link(previous, seq, fields)
+                records.append(fields | {"seq": seq, "prev_hash": previous, "hash": digest})
+                previous = digest
+            if records:
+                audit.append_sealed(session, records)
+        sealed += len(records)
+        if len(records) < batch_size:
+            return sealed
 
 
 def link(previous_hash: bytes, seq: int, fields: dict[str, Any]) -> bytes:
@@ -66,6 +90,7 @@ class Verification:
     last_seq: int
     first_broken_seq: int | None  # None when the chain is intact
     problem: str | None
+    pending_records: int  # recorded, not sealed yet: the worker chains them within a second
 
     @property
     def intact(self) -> bool:
@@ -73,15 +98,16 @@ class Verification:
 
 
 def verify(sessions: sessionmaker[Session]) -> Verification:
-    """Walk the chain from its start; report the first record that does not link."""
+    """Walk the sealed chain from its start; report the first record that does not link."""
     with sessions() as session:
+        pending = audit.pending_count(session)
         chain_head = audit.head(session)
         head_seq, head_hash = chain_head.seq, bytes(chain_head.hash)
         previous, expected_seq, checked = GENESIS_HASH, 1, 0
         for row in audit.records_in_order(session):
             problem = _broken_link(row, expected_seq, previous)
             if problem is not None:
-                return Verification(checked, head_seq, expected_seq, problem)
+                return Verification(checked, head_seq, expected_seq, problem, pending)
             previous, expected_seq, checked = bytes(row.hash), expected_seq + 1, checked + 1
         if (expected_seq - 1, previous) != (head_seq, head_hash):
             return Verification(
@@ -90,8 +116,9 @@ def verify(sessions: sessionmaker[Session]) -> Verification:
                 expected_seq,
                 f"the chain ends at record {expected_seq - 1} but its head is record {head_seq}: "
                 "records at the end were removed",
+                pending,
             )
-        return Verification(checked, head_seq, None, None)
+        return Verification(checked, head_seq, None, None, pending)
 
 
 def _broken_link(row: AuditRecord, expected_seq: int, previous: bytes) -> str | None:
@@ -99,7 +126,13 @@ def _broken_link(row: AuditRecord, expected_seq: int, previous: bytes) -> str | 
         return f"record {expected_seq} is missing (the next one is {row.seq})"
     if bytes(row.prev_hash) != previous:
         return f"record {row.seq} does not link to the record before it"
-    fields = {
+    if link(previous, row.seq, _content(row)) != bytes(row.hash):
+        return f"record {row.seq} was altered after it was written"
+    return None
+
+
+def _content(row: AuditContent) -> dict[str, Any]:
+    return {
         "recorded_at": row.recorded_at,
         "principal": row.principal,
         "action": row.action,
@@ -109,6 +142,3 @@ def _broken_link(row: AuditRecord, expected_seq: int, previous: bytes) -> str | 
         "before": row.before,
         "after": row.after,
     }
-    if link(previous, row.seq, fields) != bytes(row.hash):
-        return f"record {row.seq} was altered after it was written"
-    return None

@@ -1,6 +1,8 @@
 """History is append-only in the database itself, transfers must balance at commit, balance
-policies hold even against direct SQL, and the audit chain reports the first altered record."""
+policies hold even against direct SQL, and the audit chain seals every record once and reports
+the first altered one."""
 
+import threading
 import uuid
 
 import psycopg
@@ -90,8 +92,11 @@ def test_audit_chain_reports_the_first_altered_or_removed_record(
     entry: str,
     fluxo_home: object,
 ) -> None:
+    assert audit.verify(ledger_sessions).pending_records >= 1  # the entry, not sealed yet
+    assert audit.seal_pending(ledger_sessions) >= 1
     intact = audit.verify(ledger_sessions)
     assert intact.intact, intact.problem
+    assert intact.pending_records == 0
     assert intact.records_checked == intact.last_seq >= 3
     seq = ledger_conn.execute(
         "select seq from ledger.audit_log where entity_id = %s", (entry,)
@@ -132,6 +137,61 @@ def test_audit_chain_reports_the_first_altered_or_removed_record(
         values = [Jsonb(v) if isinstance(v, dict) else v for v in saved]
         _tamper(ledger_conn, f"insert into ledger.audit_log values ({placeholders})", *values)
     assert audit.verify(ledger_sessions).intact
+
+
+def test_pending_audit_records_cannot_be_edited(
+    ledger_conn: psycopg.Connection, entry: str
+) -> None:
+    with pytest.raises(psycopg.errors.RestrictViolation, match="append-only"):
+        ledger_conn.execute("update ledger.audit_pending set principal = 'someone else'")
+
+
+def test_concurrent_sealers_chain_every_record_exactly_once(
+    api: TestClient, ledger_sessions: sessionmaker[Session], ledger_conn: psycopg.Connection
+) -> None:
+    """Writers keep recording while two sealers race: no record is sealed twice or left out,
+    and the chain stays one unbroken line."""
+    tenant = f"audit-{uuid.uuid4().hex[:8]}"
+    assert api.post("/v1/tenants", json={"tenant_id": tenant, "name": "Audit"}).status_code == 201
+    writing = threading.Event()
+    writing.set()
+
+    def seal_while_writing() -> None:
+        while writing.is_set():
+            audit.seal_pending(ledger_sessions, batch_size=7)
+
+    sealers = [threading.Thread(target=seal_while_writing) for _ in range(2)]
+    for sealer in sealers:
+        sealer.start()
+    codes = [f"acct-{n}" for n in range(40)]
+    try:
+        for code in codes:
+            response = api.post(
+                f"/v1/tenants/{tenant}/accounts",
+                json={
+                    "code": code,
+                    "name": code,
+                    "type": "asset",
+                    "balance_policy": "unrestricted",
+                },
+            )
+            assert response.status_code == 201
+    finally:
+        writing.clear()
+        for sealer in sealers:
+            sealer.join()
+    audit.seal_pending(ledger_sessions)
+
+    result = audit.verify(ledger_sessions)
+    assert result.intact, result.problem
+    assert result.pending_records == 0
+    sealed = ledger_conn.execute(
+        "select after ->> 'code', count(*) from ledger.audit_log"
+        " where action = 'account.opened' and after ->> 'tenant_id' = %s"
+        " and after ->> 'code' like 'acct-%%' group by 1",
+        (tenant,),
+    ).fetchall()
+    assert dict(sealed) == {code: 1 for code in codes}
 
 
 def _tamper(conn: psycopg.Connection, statement: str, *params: object) -> None:
