@@ -28,7 +28,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         urls = databases.resolve(settings)
-        engine = create_engine(urls.ledger, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        # No pre-ping: it cost a round trip on every request. A connection broken by a database
+        # restart fails its request with 503 database_unavailable, and SQLAlchemy then drops
+        # every pooled connection made before the failure.
+        engine = create_engine(urls.ledger, pool_size=10, max_overflow=10)
         app.state.sessions = sessionmaker(engine, expire_on_commit=False)
         app.state.expected_revision = head_revision()
         app.state.signing_key = token_signing_key(settings)
