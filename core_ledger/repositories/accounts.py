@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Collection, Iterable
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -71,37 +72,38 @@ def lock(session: Session, account_ids: Collection[uuid.UUID]) -> dict[uuid.UUID
     return {row.account_id: AccountState(**row._mapping) for row in rows}
 
 
-_SAVE_ACCOUNTS = text(
-    """
-        update ledger.accounts as a
-        set posted_debits_minor = s.posted_debits,
-            posted_credits_minor = s.posted_credits,
-            pending_debits_minor = s.pending_debits,
-            pending_credits_minor = s.pending_credits,
-            version = s.version
-        from unnest(cast(:ids as uuid[]), cast(:posted_debits as bigint[]),
-                    cast(:posted_credits as bigint[]), cast(:pending_debits as bigint[]),
-                    cast(:pending_credits as bigint[]), cast(:versions as bigint[]))
-             as s(account_id, posted_debits, posted_credits, pending_debits,
-                  pending_credits, version)
-        where a.account_id = s.account_id
-        """
-)
+# Also part of the transfer write (repositories.transfers.write_posted).
+SAVE_TOTALS_SQL = """
+    update ledger.accounts as a
+    set posted_debits_minor = s.posted_debits,
+        posted_credits_minor = s.posted_credits,
+        pending_debits_minor = s.pending_debits,
+        pending_credits_minor = s.pending_credits,
+        version = s.version
+    from unnest(cast(:account_ids as uuid[]), cast(:posted_debits as bigint[]),
+                cast(:posted_credits as bigint[]), cast(:pending_debits as bigint[]),
+                cast(:pending_credits as bigint[]), cast(:account_versions as bigint[]))
+         as s(account_id, posted_debits, posted_credits, pending_debits,
+              pending_credits, version)
+    where a.account_id = s.account_id
+"""
+_SAVE_TOTALS = text(SAVE_TOTALS_SQL)
 
 
 def save(session: Session, states: Iterable[AccountState]) -> None:
     """Write the new totals and versions of accounts this transaction holds locked."""
     changed = list(states)
-    if not changed:
-        return
-    session.execute(
-        _SAVE_ACCOUNTS,
-        {
-            "ids": [s.account_id for s in changed],
-            "posted_debits": [s.posted_debits_minor for s in changed],
-            "posted_credits": [s.posted_credits_minor for s in changed],
-            "pending_debits": [s.pending_debits_minor for s in changed],
-            "pending_credits": [s.pending_credits_minor for s in changed],
-            "versions": [s.version for s in changed],
-        },
-    )
+    if changed:
+        session.execute(_SAVE_TOTALS, totals_parameters(changed))
+
+
+def totals_parameters(states: Iterable[AccountState]) -> dict[str, list[Any]]:
+    changed = list(states)
+    return {
+        "account_ids": [s.account_id for s in changed],
+        "posted_debits": [s.posted_debits_minor for s in changed],
+        "posted_credits": [s.posted_credits_minor for s in changed],
+        "pending_debits": [s.pending_debits_minor for s in changed],
+        "pending_credits": [s.pending_credits_minor for s in changed],
+        "account_versions": [s.version for s in changed],
+    }

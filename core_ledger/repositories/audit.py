@@ -14,23 +14,25 @@ CONTENT_COLUMNS = (
 )
 
 
-# Write-path statements are built once: text() scans its SQL for bind parameters each time it
-# is constructed, which cost a measurable share of a transfer's CPU.
-_INSERT_PENDING = text(
+# The pending insert, also part of the transfer write (repositories.transfers.write_posted).
+# Statements are built once: text() scans its SQL for bind parameters each time it is made.
+APPEND_PENDING_SQL = (
     f"insert into ledger.audit_pending ({CONTENT_COLUMNS}) select * from unnest("
     "cast(:recorded_at as timestamptz[]), cast(:principal as text[]),"
     " cast(:action as text[]), cast(:request_id as text[]),"
     " cast(:entity_type as text[]), cast(:entity_id as text[]),"
     " cast(:before as text[])::jsonb[], cast(:after as text[])::jsonb[])"
 )
+_APPEND_PENDING = text(APPEND_PENDING_SQL)
 
 
 def append_pending(session: Session, records: Sequence[dict[str, Any]]) -> None:
     """Queue records for sealing; no lock is taken, so writers never wait on each other here."""
-    session.execute(
-        _INSERT_PENDING,
-        _columns(records, CONTENT_COLUMNS.split(", ")),
-    )
+    session.execute(_APPEND_PENDING, pending_parameters(records))
+
+
+def pending_parameters(records: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    return _columns(records, CONTENT_COLUMNS.split(", "))
 
 
 def lock_head(session: Session) -> tuple[int, bytes]:

@@ -1,13 +1,12 @@
 """Appending outbox events and reading them in the order consumers must see them."""
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
-
-from core_ledger.models import OutboxEvent
 
 
 @dataclass(frozen=True)
@@ -18,10 +17,27 @@ class Event:
     payload: dict[str, Any]
 
 
+# Also part of the transfer write (repositories.transfers.write_posted).
+APPEND_SQL = (
+    "insert into ledger.outbox (event_type, aggregate_id, payload)"
+    " select * from unnest(cast(:event_types as text[]), cast(:aggregate_ids as text[]),"
+    " cast(:payloads as text[])::jsonb[])"
+)
+_APPEND = text(APPEND_SQL)
+
+
 def append(session: Session, events: Sequence[dict[str, Any]]) -> None:
     """Each dict has event_type, aggregate_id and payload; the transaction id is the default."""
     if events:
-        session.execute(insert(OutboxEvent), list(events))
+        session.execute(_APPEND, event_parameters(events))
+
+
+def event_parameters(events: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    return {
+        "event_types": [e["event_type"] for e in events],
+        "aggregate_ids": [e["aggregate_id"] for e in events],
+        "payloads": [json.dumps(e["payload"]) for e in events],
+    }
 
 
 def snapshot_xmin(session: Session) -> str:

@@ -1,15 +1,18 @@
-"""Reads and writes of transfers and postings. Writes are set-based: one statement per table for
-a whole batch."""
+"""Reads and writes of transfers and postings. A batch of posted transfers is written in one
+set-based statement."""
 
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from core_ledger.double_entry import AccountState
 from core_ledger.models import Posting, Transfer
+from core_ledger.repositories import accounts, audit, outbox
 
 
 @dataclass(frozen=True)
@@ -37,70 +40,78 @@ class PostingRow:
     occurred_at: datetime
 
 
-# Write-path statements are built once: text() scans its SQL for bind parameters each time it
-# is constructed, which cost a measurable share of a transfer's CPU.
-_INSERT_TRANSFERS = text(
-    """
+# One statement writes a whole batch of posted transfers: the transfers, their postings, the
+# accounts' new totals, the outbox events and the pending audit records. Each statement costs
+# the API process more CPU than the database spends on it, so the write path makes one (built
+# once: text() scans its SQL for bind parameters each time it is made). Postings are inserted
+# only for transfers that were; a transfer that was not (a repeated external_id or reversal)
+# makes the caller refuse the batch and roll everything back.
+_WRITE_POSTED = text(
+    f"""
+    with new_transfers as (
         insert into ledger.transfers (transfer_id, tenant_id, currency, kind,
             reverses_transfer_id, hold_id, external_id, description, category, occurred_at)
-        select * from unnest(cast(:ids as uuid[]), cast(:tenants as text[]),
+        select * from unnest(cast(:transfer_ids as uuid[]), cast(:tenants as text[]),
             cast(:currencies as text[]), cast(:kinds as text[]), cast(:reverses as uuid[]),
             cast(:holds as uuid[]), cast(:external_ids as text[]),
             cast(:descriptions as text[]), cast(:categories as text[]),
-            cast(:occurred as timestamptz[]))
+            cast(:transfer_occurred as timestamptz[]))
         on conflict do nothing
         returning transfer_id, created_at
-        """
-)
-
-
-def insert_transfers(session: Session, rows: Sequence[TransferRow]) -> dict[uuid.UUID, datetime]:
-    """Insert the transfers; returns created_at per inserted id. An id missing from the result
-    collided with an existing (tenant_id, external_id), or reversed an already reversed transfer.
-    """
-    result = session.execute(
-        _INSERT_TRANSFERS,
-        {
-            "ids": [r.transfer_id for r in rows],
-            "tenants": [r.tenant_id for r in rows],
-            "currencies": [r.currency for r in rows],
-            "kinds": [r.kind for r in rows],
-            "reverses": [r.reverses_transfer_id for r in rows],
-            "holds": [r.hold_id for r in rows],
-            "external_ids": [r.external_id for r in rows],
-            "descriptions": [r.description for r in rows],
-            "categories": [r.category for r in rows],
-            "occurred": [r.occurred_at for r in rows],
-        },
-    )
-    return {row.transfer_id: row.created_at for row in result}
-
-
-_INSERT_POSTINGS = text(
-    """
+    ), new_postings as (
         insert into ledger.postings (transfer_id, account_id, direction, amount_minor,
             balance_after_minor, account_version, occurred_at)
-        select * from unnest(cast(:transfers as uuid[]), cast(:accounts as uuid[]),
-            cast(:directions as text[]), cast(:amounts as bigint[]),
-            cast(:balances as bigint[]), cast(:versions as bigint[]),
-            cast(:occurred as timestamptz[]))
-        """
+        select p.* from unnest(cast(:posting_transfers as uuid[]),
+            cast(:posting_accounts as uuid[]), cast(:directions as text[]),
+            cast(:amounts as bigint[]), cast(:balances as bigint[]),
+            cast(:posting_versions as bigint[]), cast(:posting_occurred as timestamptz[]))
+            as p(transfer_id, account_id, direction, amount_minor, balance_after_minor,
+                 account_version, occurred_at)
+        where p.transfer_id in (select transfer_id from new_transfers)
+    ), saved_totals as ({accounts.SAVE_TOTALS_SQL}
+    ), events as ({outbox.APPEND_SQL}
+    ), audit_records as ({audit.APPEND_PENDING_SQL}
+    )
+    select transfer_id, created_at from new_transfers
+    """
 )
 
 
-def insert_postings(session: Session, rows: Sequence[PostingRow]) -> None:
-    session.execute(
-        _INSERT_POSTINGS,
-        {
-            "transfers": [r.transfer_id for r in rows],
-            "accounts": [r.account_id for r in rows],
-            "directions": [r.direction for r in rows],
-            "amounts": [r.amount_minor for r in rows],
-            "balances": [r.balance_after_minor for r in rows],
-            "versions": [r.account_version for r in rows],
-            "occurred": [r.occurred_at for r in rows],
-        },
-    )
+def write_posted(
+    session: Session,
+    rows: Sequence[TransferRow],
+    postings: Sequence[PostingRow],
+    states: Sequence[AccountState],
+    events: Sequence[dict[str, Any]],
+    audit_records: Sequence[dict[str, Any]],
+) -> dict[uuid.UUID, datetime]:
+    """Write posted transfers and everything that goes with them (see _WRITE_POSTED); returns
+    created_at per inserted transfer. An id missing from the result collided with an existing
+    (tenant_id, external_id), or reversed an already reversed transfer."""
+    parameters: dict[str, list[Any]] = {
+        "transfer_ids": [r.transfer_id for r in rows],
+        "tenants": [r.tenant_id for r in rows],
+        "currencies": [r.currency for r in rows],
+        "kinds": [r.kind for r in rows],
+        "reverses": [r.reverses_transfer_id for r in rows],
+        "holds": [r.hold_id for r in rows],
+        "external_ids": [r.external_id for r in rows],
+        "descriptions": [r.description for r in rows],
+        "categories": [r.category for r in rows],
+        "transfer_occurred": [r.occurred_at for r in rows],
+        "posting_transfers": [p.transfer_id for p in postings],
+        "posting_accounts": [p.account_id for p in postings],
+        "directions": [p.direction for p in postings],
+        "amounts": [p.amount_minor for p in postings],
+        "balances": [p.balance_after_minor for p in postings],
+        "posting_versions": [p.account_version for p in postings],
+        "posting_occurred": [p.occurred_at for p in postings],
+    }
+    parameters |= accounts.totals_parameters(states)
+    parameters |= outbox.event_parameters(events)
+    parameters |= audit.pending_parameters(audit_records)
+    result = session.execute(_WRITE_POSTED, parameters)
+    return {row.transfer_id: row.created_at for row in result}
 
 
 def get(session: Session, transfer_id: uuid.UUID) -> Transfer | None:

@@ -33,25 +33,26 @@ class Change:
 def record(session: Session, actor: Actor, changes: Sequence[Change]) -> None:
     """Append the changes in the caller's transaction, pending: `seal_pending` chains them once
     committed. Nothing is locked, so writers on different accounts never wait on each other."""
-    if not changes:
-        return
+    if changes:
+        audit.append_pending(session, pending_records(actor, changes))
+
+
+def pending_records(actor: Actor, changes: Sequence[Change]) -> list[dict[str, Any]]:
+    """The rows `record` appends, for a caller that writes them with its own statement."""
     recorded_at = datetime.now(UTC)
-    audit.append_pending(
-        session,
-        [
-            {
-                "recorded_at": recorded_at,
-                "principal": actor.principal,
-                "action": change.action,
-                "request_id": actor.request_id,
-                "entity_type": change.entity_type,
-                "entity_id": change.entity_id,
-                "before": change.before,
-                "after": change.after,
-            }
-            for change in changes
-        ],
-    )
+    return [
+        {
+            "recorded_at": recorded_at,
+            "principal": actor.principal,
+            "action": change.action,
+            "request_id": actor.request_id,
+            "entity_type": change.entity_type,
+            "entity_id": change.entity_id,
+            "before": change.before,
+            "after": change.after,
+        }
+        for change in changes
+    ]
 
 
 def seal_pending(sessions: sessionmaker[Session], batch_size: int = 5000) -> int:

@@ -25,7 +25,7 @@ from core_ledger.errors import (
 )
 from core_ledger.models import Transfer
 from core_ledger.money import format_amount
-from core_ledger.repositories import accounts, outbox, transfers
+from core_ledger.repositories import accounts, transfers
 from core_ledger.repositories.transfers import PostingRow, TransferRow
 from core_ledger.services import audit
 from core_ledger.services.idempotency import IdempotentRequest, Outcome, run_once
@@ -167,7 +167,7 @@ def apply_transfers(
     locked: dict[uuid.UUID, AccountState] | None = None,
 ) -> list[TransferView]:
     """Lock every account involved (unless the caller holds them in `locked`), apply each
-    transfer in order, then write everything with one statement per table."""
+    transfer in order, then write everything in one statement."""
     states = locked if locked is not None else _lock(session, batch)
     now = datetime.now(UTC)
     plans: list[_Plan] = []
@@ -183,34 +183,45 @@ def apply_transfers(
             plans.append(_plan(actor, states, new, now))
         except LedgerError as error:
             errors[index] = error
-    if not errors:
-        created = transfers.insert_transfers(session, [plan.row for plan in plans])
-        for index, plan in enumerate(plans):
-            if plan.row.transfer_id not in created:
-                errors[index] = _collision(session, plan.row)
     if errors:
         raise _refusal(errors, len(batch))
     postings = [posting for plan in plans for posting in plan.postings]
-    transfers.insert_postings(session, postings)
-    touched = {posting.account_id for posting in postings}
-    accounts.save(session, (states[account_id] for account_id in touched))
-    views = [_view_of_plan(plan, created[plan.row.transfer_id]) for plan in plans]
-    outbox.append(session, [_posted_event(v) for v in views])
-    audit.record(
+    touched = list(dict.fromkeys(posting.account_id for posting in postings))
+    documents = [_transfer_document(plan) for plan in plans]
+    created = transfers.write_posted(
         session,
-        actor,
+        [plan.row for plan in plans],
+        postings,
+        [states[account_id] for account_id in touched],
         [
-            audit.Change(
-                action=f"{v.kind}.posted",
-                entity_type="transfer",
-                entity_id=str(v.transfer_id),
-                before={"balances": plan.balances_before},
-                after=_transfer_document(v),
-            )
-            for plan, v in zip(plans, views, strict=True)
+            {
+                "event_type": "transfer.posted",
+                "aggregate_id": str(plan.row.transfer_id),
+                "payload": document,
+            }
+            for plan, document in zip(plans, documents, strict=True)
         ],
+        audit.pending_records(
+            actor,
+            [
+                audit.Change(
+                    action=f"{plan.row.kind}.posted",
+                    entity_type="transfer",
+                    entity_id=str(plan.row.transfer_id),
+                    before={"balances": plan.balances_before},
+                    after=document,
+                )
+                for plan, document in zip(plans, documents, strict=True)
+            ],
+        ),
     )
-    return views
+    for index, plan in enumerate(plans):
+        if plan.row.transfer_id not in created:
+            errors[index] = _collision(session, plan.row)
+    if errors:
+        # What was written with the others rolls back with the caller's transaction.
+        raise _refusal(errors, len(batch))
+    return [_view_of_plan(plan, created[plan.row.transfer_id]) for plan in plans]
 
 
 def _owner(actor: Actor, new: NewTransfer, states: dict[uuid.UUID, AccountState]) -> str | None:
@@ -412,16 +423,18 @@ def _view_of_plan(plan: _Plan, created_at: datetime) -> TransferView:
     )
 
 
-def _transfer_document(v: TransferView) -> dict[str, Any]:
+def _transfer_document(plan: _Plan) -> dict[str, Any]:
+    """The transfer as its outbox event and audit record carry it."""
+    row = plan.row
     return {
-        "transfer_id": str(v.transfer_id),
-        "tenant_id": v.tenant_id,
-        "kind": v.kind,
-        "currency": v.currency,
-        "occurred_at": v.occurred_at.isoformat(),
-        "external_id": v.external_id,
-        "reverses_transfer_id": str(v.reverses_transfer_id) if v.reverses_transfer_id else None,
-        "hold_id": str(v.hold_id) if v.hold_id else None,
+        "transfer_id": str(row.transfer_id),
+        "tenant_id": row.tenant_id,
+        "kind": row.kind,
+        "currency": row.currency,
+        "occurred_at": row.occurred_at.isoformat(),
+        "external_id": row.external_id,
+        "reverses_transfer_id": str(row.reverses_transfer_id) if row.reverses_transfer_id else None,
+        "hold_id": str(row.hold_id) if row.hold_id else None,
         "postings": [
             {
                 "account_id": str(p.account_id),
@@ -430,14 +443,6 @@ def _transfer_document(v: TransferView) -> dict[str, Any]:
                 "balance_after_minor": p.balance_after_minor,
                 "account_version": p.account_version,
             }
-            for p in v.postings
+            for p in plan.postings
         ],
-    }
-
-
-def _posted_event(v: TransferView) -> dict[str, Any]:
-    return {
-        "event_type": "transfer.posted",
-        "aggregate_id": str(v.transfer_id),
-        "payload": _transfer_document(v),
     }
