@@ -115,11 +115,14 @@ def _measure_api(settings: Settings, ledger_url: str, pgbench_tps: float, home: 
     print(f"(b) best: {best.rate:.0f} transfers/s at {best.connections} clients")
     print(f"    (b)/(a) = {best.rate / pgbench_tps:.2f}")
 
+    processes.start()
     batch = _wrk(base, scripts.batch, 2, SECONDS_PER_LEVEL)
+    cpu = processes.stop()
     print(
         f"(c) batch of {BATCH_SIZE}, 2 clients: {batch.rate * BATCH_SIZE * 2:8.0f} postings/s"
         f"   p50 {batch.p50_ms:.0f} ms per batch   errors {batch.errors}"
     )
+    print(f"    CPU per batch: {cpu.per_request(batch.requests)}")
 
     # Writers at half the peak: each connection pauses so that together they send about that.
     writer_connections = best.connections
