@@ -75,12 +75,34 @@ def test_late_commit_with_earlier_transaction_is_not_skipped(
     entries_result = next(r for r in first if r.raw_table == "raw.ledger_entries")
     assert entries_result.rows_loaded >= 2
 
+    # The double-entry tables follow the same watermark: both transfers, each with two postings.
+    assert _postings_per_transfer(warehouse_conn, [slow_entry, fast_entry]) == {
+        slow_entry: 2,
+        fast_entry: 2,
+    }
+
     again = load_ledger(ledger_dsn, warehouse_dsn)
     assert all(result.rows_loaded == 0 for result in again)
     count = warehouse_conn.execute(
         "select count(*) from raw.ledger_entries where merchant_id = %s", (merchant_id,)
     ).fetchone()
     assert count == (2,)
+    assert _postings_per_transfer(warehouse_conn, [slow_entry, fast_entry]) == {
+        slow_entry: 2,
+        fast_entry: 2,
+    }
+
+
+def _postings_per_transfer(
+    warehouse: psycopg.Connection, transfer_ids: list[str]
+) -> dict[str, int]:
+    rows = warehouse.execute(
+        "select t.transfer_id::text, count(p.posting_id) from raw.ledger_transfers t"
+        " left join raw.ledger_postings p using (transfer_id)"
+        " where t.transfer_id = any(%s::uuid[]) group by 1",
+        (transfer_ids,),
+    ).fetchall()
+    return dict(rows)
 
 
 def test_rolled_back_rows_never_arrive(
