@@ -1,0 +1,1 @@
+"""Open Finance Brasil accounts, balances and transactions: client, simulator and raw loader."""
