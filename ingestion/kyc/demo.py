@@ -1,0 +1,144 @@
+"""The demo's KYC subjects: a CNPJ for each merchant of fluxo/demo_workload.py, a few customers'
+CPFs, and the awkward cases a KYC load must handle. Every number is synthetic.
+
+The merchants have no CNPJ in the workload, so each gets one derived from its merchant_id (a
+root of eight digits from a hash, branch 0001, valid check digits): deterministic, so the
+simulator and every load agree without storing them anywhere.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+from fluxo.demo_workload import MERCHANTS
+from ingestion.documents import DocumentKind, check_digits_cnpj, check_digits_cpf
+
+# What the simulator answers for a subject; `drifted` is a 200 in a drifted schema.
+Answer = Literal["found", "drifted", "not_found", "provider_rejects"]
+
+
+@dataclass(frozen=True)
+class KycSubject:
+    subject_id: str  # the merchant_id, or a customer id
+    kind: DocumentKind
+    document: str  # normalised
+    answer: Answer = "found"
+    declared_cnae: str | None = None  # what the merchant told us it does, for merchants
+    registry_cnae: str | None = None  # what the registry says, when found
+    situacao: str = "ATIVA"  # CNPJ: registry status; CPF: Receita status
+    note: str = ""
+
+
+def _hash_digits(seed: str, count: int) -> str:
+    digest = int(hashlib.sha256(seed.encode()).hexdigest(), 16)
+    return str(digest)[-count:].rjust(count, "0")
+
+
+def merchant_cnpj(merchant_id: str) -> str:
+    """The demo CNPJ of a merchant: stable, valid, and never one of repeated digits."""
+    return check_digits_cnpj(_hash_digits(f"cnpj:{merchant_id}", 8) + "0001")
+
+
+def customer_cpf(customer_id: str) -> str:
+    return check_digits_cpf(_hash_digits(f"cpf:{customer_id}", 9))
+
+
+# CNAE subclasses (7 digits) and their descriptions, as the registry prints them.
+CNAE_DESCRIPTIONS = {
+    "1091102": "Fabricação de produtos de padaria e confeitaria com predominância de produção "
+    "própria",
+    "4520001": "Serviços de manutenção e reparação mecânica de veículos automotores",
+    "4781400": "Comércio varejista de artigos do vestuário e acessórios",
+    "6619302": "Correspondentes de instituições financeiras",
+    "5611201": "Restaurantes e similares",
+    "4751201": "Comércio varejista especializado de equipamentos e suprimentos de informática",
+}
+
+_DECLARED_CNAE = {
+    "padaria-pao-dourado": "1091102",
+    "oficina-auto-center-sul": "4520001",
+    "moda-bella-boutique": "4781400",
+    "restaurante-sabor-mineiro": "5611201",
+    "tech-store-online": "4751201",
+}
+
+
+def _merchant_subject(merchant_id: str) -> KycSubject:
+    declared = _DECLARED_CNAE[merchant_id]
+    subject = KycSubject(
+        subject_id=merchant_id,
+        kind="cnpj",
+        document=merchant_cnpj(merchant_id),
+        declared_cnae=declared,
+        registry_cnae=declared,
+    )
+    if merchant_id == "moda-bella-boutique":
+        # Declares a clothes shop; the registry has it as a banking correspondent (AML rule 12).
+        return KycSubject(
+            **{**subject.__dict__, "registry_cnae": "6619302", "note": "CNAE mismatch"}
+        )
+    if merchant_id == "restaurante-sabor-mineiro":
+        return KycSubject(**{**subject.__dict__, "situacao": "INAPTA", "note": "not ATIVA"})
+    if merchant_id == "tech-store-online":
+        return KycSubject(**{**subject.__dict__, "answer": "drifted", "note": "schema drift"})
+    return subject
+
+
+def demo_subjects() -> list[KycSubject]:
+    """Every subject the simulator knows, plus the ones it does not (404) or refuses (400)."""
+    merchants = [_merchant_subject(m.merchant_id) for m in MERCHANTS]
+    other_cnpjs = [
+        KycSubject(
+            subject_id="fornecedor-desconhecido",
+            kind="cnpj",
+            document=check_digits_cnpj(_hash_digits("cnpj:unknown", 8) + "0001"),
+            answer="not_found",
+            note="valid check digits, not in the registry",
+        ),
+        KycSubject(
+            subject_id="fornecedor-cnpj-alfanumerico",
+            kind="cnpj",
+            document=check_digits_cnpj("12ABC34501DE"),
+            answer="provider_rejects",
+            note="alphanumeric CNPJ (valid from July 2026) that the provider does not accept yet",
+        ),
+    ]
+    customers = [
+        KycSubject("cliente-ana", "cpf", customer_cpf("cliente-ana"), situacao="REGULAR"),
+        KycSubject("cliente-bruno", "cpf", customer_cpf("cliente-bruno"), situacao="SUSPENSA"),
+        KycSubject(
+            "cliente-carla",
+            "cpf",
+            customer_cpf("cliente-carla"),
+            situacao="PENDENTE DE REGULARIZACAO",
+            answer="drifted",
+            note="schema drift",
+        ),
+        KycSubject(
+            "cliente-davi", "cpf", customer_cpf("cliente-davi"), situacao="TITULAR FALECIDO"
+        ),
+        KycSubject(
+            "cliente-desconhecido",
+            "cpf",
+            customer_cpf("cliente-desconhecido"),
+            answer="not_found",
+            note="valid check digits, no record",
+        ),
+    ]
+    return merchants + other_cnpjs + customers
+
+
+# Typed-in documents that fail validation: a load must quarantine them, never send them out.
+INVALID_DEMO_DOCUMENTS: dict[DocumentKind, tuple[str, ...]] = {
+    "cnpj": ("11.222.333/0001-82",),  # wrong second check digit
+    "cpf": ("111.111.111-11",),  # repeated digits: check digits compute, the CPF does not exist
+}
+
+
+def demo_documents(kind: DocumentKind) -> list[str]:
+    """What the demo asks the provider about: the subjects' documents and the invalid ones."""
+    documents: list[str] = []
+    for subject in demo_subjects():
+        if subject.kind == kind:
+            documents.append(subject.document)
+    return documents + list(INVALID_DEMO_DOCUMENTS[kind])

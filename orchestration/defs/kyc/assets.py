@@ -1,0 +1,90 @@
+"""The raw KYC tables: the provider's answers about the CNPJs and CPFs to check, tokenized."""
+
+import dagster as dg
+from pydantic import Field
+
+from ingestion.documents import DocumentKind, document_token_key
+from ingestion.kyc.client import KycError
+from ingestion.kyc.load import DEFAULT_MAX_ERROR_RATE, KycLoadResult, load_kyc_results
+from orchestration.defs.kyc.resources import KycSource
+from orchestration.defs.resources import FluxoDatabases
+
+
+class KycLoadConfig(dg.Config):
+    max_error_rate: float = Field(
+        default=DEFAULT_MAX_ERROR_RATE,
+        ge=0,
+        le=1,
+        description="Share of a run's documents that may be invalid or unreadable before nothing "
+        "is loaded.",
+    )
+
+
+def _materialize(
+    kind: DocumentKind, config: KycLoadConfig, kyc: KycSource, databases: FluxoDatabases
+) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    with kyc.client() as client:
+        try:
+            result = load_kyc_results(
+                client,
+                databases.urls().warehouse_dsn,
+                kyc.documents(kind),
+                kind,
+                token_key=document_token_key(),
+                max_error_rate=config.max_error_rate,
+            )
+        except KycError as error:
+            # Keep the client's view of the failure (retries, breaker) on the failed run.
+            raise dg.Failure(
+                description=str(error), metadata=dict(client.stats.as_metadata())
+            ) from error
+    return dg.MaterializeResult(metadata=_metadata(result))
+
+
+def _metadata(result: KycLoadResult) -> dict[str, str | int | float]:
+    stats = result.client_stats
+    return {
+        "batch_id": result.batch_id,
+        "fetched_date": result.fetched_date.isoformat(),
+        "documents_seen": result.documents_seen,
+        "rows_loaded": result.rows_loaded,
+        "already_loaded_today": result.already_loaded_today,
+        "found": result.found,
+        "not_found": result.not_found,
+        "rejected_by_provider": result.rejected_by_provider,
+        "invalid_documents": result.invalid_documents,
+        "unreadable_answers": result.unreadable_answers,
+        "rows_quarantined": result.rows_quarantined,
+        "requests": stats.requests,
+        "retries": stats.retries,
+        "rate_limited": stats.rate_limited,
+        "server_failures": stats.server_failures,
+        "breaker_state": stats.breaker_state,
+        "breaker_opens": stats.breaker_opens,
+    }
+
+
+@dg.asset(
+    key=["raw", "kyc_cnpj_results"],
+    group_name="kyc",
+    kinds={"postgres"},
+    description="Registry answers (BrasilAPI CNPJ) about the companies to check, one row per "
+    "document token and day; clear CNPJs only in raw.kyc_documents_restricted.",
+)
+def raw_kyc_cnpj_results(
+    config: KycLoadConfig, kyc: KycSource, databases: FluxoDatabases
+) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    return _materialize("cnpj", config, kyc, databases)
+
+
+@dg.asset(
+    key=["raw", "kyc_cpf_results"],
+    group_name="kyc",
+    kinds={"postgres"},
+    description="CPF status answers (Receita situação cadastral) about the people to check, one "
+    "row per document token and day; clear CPFs only in raw.kyc_documents_restricted.",
+)
+def raw_kyc_cpf_results(
+    config: KycLoadConfig, kyc: KycSource, databases: FluxoDatabases
+) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    return _materialize("cpf", config, kyc, databases)
