@@ -10,7 +10,6 @@ import json
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any, Literal, Self
 
@@ -19,14 +18,22 @@ import pybreaker
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from tenacity import (
-    RetryCallState,
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
-    wait_exponential_jitter,
 )
 
 from ingestion.documents import Document
+from ingestion.http_retries import (
+    BreakerWatch,
+    RateLimited,
+    Retryable,
+    RetryCounters,
+    ServerFailure,
+    count_retries,
+    parse_retry_after,
+    retry_wait,
+)
 
 RECORDED_STATUSES = frozenset({200, 400, 404})
 LookupKind = Literal["cpf", "cnpj"]
@@ -69,20 +76,6 @@ class RequestRejected(KycError):
     """A 4xx other than 400/404/429 (auth, a wrong path): retrying cannot help."""
 
 
-class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class _RateLimited(_Retryable):
-    """429: the provider is healthy but asks us to slow down; not a breaker failure."""
-
-
-class _ServerFailure(_Retryable):
-    """5xx, a timeout, a dropped connection, or a 200 whose body is not JSON."""
-
-
 @dataclass(frozen=True)
 class ProviderAnswer:
     """One lookup's recorded outcome: 200, 400 or 404, with the body as parsed JSON."""
@@ -94,53 +87,10 @@ class ProviderAnswer:
 
 
 @dataclass
-class ClientStats:
+class ClientStats(RetryCounters):
     """Counters of one client's life, for the run's metadata."""
 
-    requests: int = 0
     lookups: int = 0
-    retries: int = 0
-    retry_wait_seconds: float = 0.0
-    rate_limited: int = 0
-    server_failures: int = 0
-    breaker_opens: int = 0
-    breaker_state: str = pybreaker.STATE_CLOSED
-
-    def as_metadata(self) -> dict[str, int | float | str]:
-        return asdict(self)
-
-
-class _BreakerWatch(pybreaker.CircuitBreakerListener):
-    def __init__(self, stats: ClientStats) -> None:
-        self._stats = stats
-
-    def state_change(
-        self,
-        cb: pybreaker.CircuitBreaker,
-        old_state: pybreaker.CircuitBreakerState | None,
-        new_state: pybreaker.CircuitBreakerState,
-    ) -> None:
-        self._stats.breaker_state = new_state.name
-        if new_state.name == pybreaker.STATE_OPEN:
-            self._stats.breaker_opens += 1
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class KycClient:
@@ -158,10 +108,10 @@ class KycClient:
         self._breaker = breaker or pybreaker.CircuitBreaker(
             fail_max=settings.breaker_fail_max,
             reset_timeout=settings.breaker_reset_seconds,
-            exclude=[_RateLimited, RequestRejected],
+            exclude=[RateLimited, RequestRejected],
             name="kyc",
         )
-        self._breaker.add_listener(_BreakerWatch(self._stats))
+        self._breaker.add_listener(BreakerWatch(self._stats))
         self._stats.breaker_state = self._breaker.current_state
         self._http = httpx.Client(
             base_url=settings.url.rstrip("/"),
@@ -200,9 +150,13 @@ class KycClient:
         self._stats.lookups += 1
         retrying = Retrying(
             stop=stop_after_attempt(self.settings.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type(_Retryable),
-            before_sleep=self._count_retry,
+            wait=retry_wait(
+                self.settings.max_retry_after_seconds,
+                self.settings.backoff_initial_seconds,
+                self.settings.backoff_max_seconds,
+            ),
+            retry=retry_if_exception_type(Retryable),
+            before_sleep=count_retries(self._stats),
             reraise=True,
         )
         try:
@@ -216,26 +170,11 @@ class KycClient:
                 f"circuit breaker open after repeated failures of {self.settings.url}; "
                 f"retry after {self.settings.breaker_reset_seconds:g}s"
             ) from error
-        except _Retryable as error:
+        except Retryable as error:
             raise SourceUnavailable(
                 f"{where}: gave up after {self.settings.max_attempts} attempts: {error}"
             ) from error
         raise AssertionError("unreachable: tenacity either returns or raises")
-
-    def _wait(self, retry_state: RetryCallState) -> float:
-        outcome = retry_state.outcome
-        error = outcome.exception() if outcome is not None else None
-        if isinstance(error, _Retryable) and error.retry_after is not None:
-            return min(error.retry_after, self.settings.max_retry_after_seconds)
-        backoff = wait_exponential_jitter(
-            initial=self.settings.backoff_initial_seconds, max=self.settings.backoff_max_seconds
-        )
-        return backoff(retry_state)
-
-    def _count_retry(self, retry_state: RetryCallState) -> None:
-        self._stats.retries += 1
-        if retry_state.next_action is not None:
-            self._stats.retry_wait_seconds += retry_state.next_action.sleep
 
     def _attempt(self, url: str, where: str) -> tuple[int, Any]:
         self._stats.requests += 1
@@ -246,15 +185,15 @@ class KycClient:
             self._stats.server_failures += 1
             elapsed = time.monotonic() - started
             # httpx errors quote the URL, which holds the clear document: name the kind only.
-            raise _ServerFailure(f"{type(error).__name__} after {elapsed:.1f}s") from None
+            raise ServerFailure(f"{type(error).__name__} after {elapsed:.1f}s") from None
         status = response.status_code
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         if status == 429:
             self._stats.rate_limited += 1
-            raise _RateLimited(f"{where}: 429 rate limited", retry_after)
+            raise RateLimited(f"{where}: 429 rate limited", retry_after)
         if status >= 500:
             self._stats.server_failures += 1
-            raise _ServerFailure(f"{where}: {status}", retry_after)
+            raise ServerFailure(f"{where}: {status}", retry_after)
         if status not in RECORDED_STATUSES:
             raise RequestRejected(f"{where}: unexpected {status} from {self.settings.url}")
         try:
@@ -264,5 +203,5 @@ class KycClient:
                 # An error page that is not JSON still says found/not found by its status.
                 return status, {"message": response.text[:500]}
             self._stats.server_failures += 1
-            raise _ServerFailure(f"{where}: 200 with a body that is not JSON") from None
+            raise ServerFailure(f"{where}: 200 with a body that is not JSON") from None
         return status, body

@@ -11,9 +11,6 @@ request by request.
 import asyncio
 import contextlib
 import hashlib
-import threading
-import time as wall_clock
-from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
@@ -23,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from ingestion.documents import DocumentKind, is_valid_document, normalize_document
 from ingestion.kyc.demo import CNAE_DESCRIPTIONS, KycSubject, demo_subjects
+from ingestion.local_server import app_in_thread
 
 DEFAULT_PORT = 8602
 _CPF_SITUACAO_WORDS = {"PENDENTE DE REGULARIZACAO": "Pendente de regularização"}
@@ -233,24 +231,8 @@ def serve_simulator(host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
     uvicorn.run(create_simulator_app(), host=host, port=port, log_level="info")
 
 
-@contextlib.contextmanager
 def simulator_in_thread(
     simulator: KycSimulator, host: str = "127.0.0.1", port: int = 0
-) -> Iterator[str]:
+) -> contextlib.AbstractContextManager[str]:
     """Serve `simulator` on a background thread; yields its base URL. Port 0 picks a free one."""
-    server = uvicorn.Server(
-        uvicorn.Config(create_simulator_app(simulator), host=host, port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, name="kyc-simulator", daemon=True)
-    thread.start()
-    deadline = wall_clock.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or wall_clock.monotonic() > deadline:
-            raise RuntimeError("the KYC simulator did not start")
-        wall_clock.sleep(0.02)
-    bound_port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://{host}:{bound_port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return app_in_thread(create_simulator_app(simulator), "the KYC simulator", host, port)

@@ -7,9 +7,8 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -19,13 +18,21 @@ import pybreaker
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from tenacity import (
-    RetryCallState,
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
-    wait_exponential_jitter,
 )
 
+from ingestion.http_retries import (
+    BreakerWatch,
+    RateLimited,
+    Retryable,
+    RetryCounters,
+    ServerFailure,
+    count_retries,
+    parse_retry_after,
+    retry_wait,
+)
 from ingestion.openfinance.models import MalformedPage, Page, next_page_url, parse_page
 
 CONSENT_HEADER = "x-consent-id"
@@ -89,68 +96,13 @@ class RequestRejected(OpenFinanceError):
     """A 4xx other than 401/429: retrying the same request cannot help."""
 
 
-class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class _RateLimited(_Retryable):
-    """429: the institution is healthy but asks us to slow down; not a breaker failure."""
-
-
-class _ServerFailure(_Retryable):
-    """5xx, a timeout, a dropped connection, or a page that is not a page."""
-
-
 @dataclass
-class ClientStats:
+class ClientStats(RetryCounters):
     """Counters of one client's life, for the run's metadata."""
 
-    requests: int = 0
     pages_fetched: int = 0
-    retries: int = 0
-    retry_wait_seconds: float = 0.0
-    rate_limited: int = 0
-    server_failures: int = 0
     token_requests: int = 0
     token_refreshes_after_401: int = 0
-    breaker_opens: int = 0
-    breaker_state: str = pybreaker.STATE_CLOSED
-
-    def as_metadata(self) -> dict[str, int | float | str]:
-        return asdict(self)
-
-
-class _BreakerWatch(pybreaker.CircuitBreakerListener):
-    def __init__(self, stats: ClientStats) -> None:
-        self._stats = stats
-
-    def state_change(
-        self,
-        cb: pybreaker.CircuitBreaker,
-        old_state: pybreaker.CircuitBreakerState | None,
-        new_state: pybreaker.CircuitBreakerState,
-    ) -> None:
-        self._stats.breaker_state = new_state.name
-        if new_state.name == pybreaker.STATE_OPEN:
-            self._stats.breaker_opens += 1
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _ssl_context(settings: OpenFinanceSettings) -> ssl.SSLContext | bool:
@@ -183,10 +135,10 @@ class OpenFinanceClient:
         self._breaker = breaker or pybreaker.CircuitBreaker(
             fail_max=settings.breaker_fail_max,
             reset_timeout=settings.breaker_reset_seconds,
-            exclude=[_RateLimited, AuthenticationFailed, RequestRejected],
+            exclude=[RateLimited, AuthenticationFailed, RequestRejected],
             name="openfinance",
         )
-        self._breaker.add_listener(_BreakerWatch(self._stats))
+        self._breaker.add_listener(BreakerWatch(self._stats))
         self._stats.breaker_state = self._breaker.current_state
         self._http = httpx.Client(
             timeout=httpx.Timeout(
@@ -256,9 +208,13 @@ class OpenFinanceClient:
     def _fetch(self, url: str, params: dict[str, str] | None, *, single: bool = False) -> Page:
         retrying = Retrying(
             stop=stop_after_attempt(self.settings.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type(_Retryable),
-            before_sleep=self._count_retry,
+            wait=retry_wait(
+                self.settings.max_retry_after_seconds,
+                self.settings.backoff_initial_seconds,
+                self.settings.backoff_max_seconds,
+            ),
+            retry=retry_if_exception_type(Retryable),
+            before_sleep=count_retries(self._stats),
             reraise=True,
         )
         try:
@@ -272,26 +228,11 @@ class OpenFinanceClient:
                 f"circuit breaker open after repeated failures of {self.settings.base_url}; "
                 f"retry after {self.settings.breaker_reset_seconds:g}s"
             ) from error
-        except _Retryable as error:
+        except Retryable as error:
             raise SourceUnavailable(
                 f"{url}: gave up after {self.settings.max_attempts} attempts: {error}"
             ) from error
         raise AssertionError("unreachable: tenacity either returns or raises")
-
-    def _wait(self, retry_state: RetryCallState) -> float:
-        outcome = retry_state.outcome
-        error = outcome.exception() if outcome is not None else None
-        if isinstance(error, _Retryable) and error.retry_after is not None:
-            return min(error.retry_after, self.settings.max_retry_after_seconds)
-        backoff = wait_exponential_jitter(
-            initial=self.settings.backoff_initial_seconds, max=self.settings.backoff_max_seconds
-        )
-        return backoff(retry_state)
-
-    def _count_retry(self, retry_state: RetryCallState) -> None:
-        self._stats.retries += 1
-        if retry_state.next_action is not None:
-            self._stats.retry_wait_seconds += retry_state.next_action.sleep
 
     def _attempt(self, url: str, params: dict[str, str] | None, single: bool) -> Page:
         response = self._send(url, params, self._token())
@@ -306,12 +247,12 @@ class OpenFinanceClient:
             payload = json.loads(response.content, parse_float=Decimal)
         except ValueError as error:
             self._stats.server_failures += 1
-            raise _ServerFailure(f"{url}: response is not JSON ({error})") from error
+            raise ServerFailure(f"{url}: response is not JSON ({error})") from error
         try:
             return parse_page(payload, single=single)
         except MalformedPage as error:
             self._stats.server_failures += 1
-            raise _ServerFailure(f"{url}: {error}") from error
+            raise ServerFailure(f"{url}: {error}") from error
 
     def _send(self, url: str, params: dict[str, str] | None, token: str) -> httpx.Response:
         headers = {
@@ -325,7 +266,7 @@ class OpenFinanceClient:
             return self._http.get(url, params=params, headers=headers)
         except httpx.TransportError as error:
             self._stats.server_failures += 1
-            raise _ServerFailure(f"{url}: {type(error).__name__} {error}") from error
+            raise ServerFailure(f"{url}: {type(error).__name__} {error}") from error
 
     def _raise_for_status(self, response: httpx.Response) -> None:
         status = response.status_code
@@ -335,10 +276,10 @@ class OpenFinanceClient:
         where = f"{response.request.method} {response.request.url.path}"
         if status == 429:
             self._stats.rate_limited += 1
-            raise _RateLimited(f"{where}: 429 rate limited", retry_after)
+            raise RateLimited(f"{where}: 429 rate limited", retry_after)
         if status >= 500:
             self._stats.server_failures += 1
-            raise _ServerFailure(f"{where}: {status}", retry_after)
+            raise ServerFailure(f"{where}: {status}", retry_after)
         raise RequestRejected(f"{where}: {status} {_error_detail(response)}")
 
     def _token(self, *, force: bool = False) -> str:
@@ -357,7 +298,7 @@ class OpenFinanceClient:
                 )
             except httpx.TransportError as error:
                 self._stats.server_failures += 1
-                raise _ServerFailure(f"token endpoint: {error}") from error
+                raise ServerFailure(f"token endpoint: {error}") from error
             if response.status_code in (400, 401, 403):
                 raise AuthenticationFailed(
                     f"token endpoint refused client {settings.client_id!r}: "

@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 import math
 import secrets
-import threading
 import time as wall_clock
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from pydantic import BaseModel, Field
 from core_ledger.money import format_amount
 from fluxo.demo_workload import MERCHANTS, SAO_PAULO, DemoEntry, demo_entries
 from fluxo.seed import DEMO_DAYS
+from ingestion.local_server import app_in_thread
 
 API_PREFIX = "/open-banking/accounts/v2"
 DEFAULT_PORT = 8600
@@ -612,24 +612,8 @@ def serve_simulator(host: str = "127.0.0.1", port: int = DEFAULT_PORT) -> None:
     uvicorn.run(create_simulator_app(), host=host, port=port, log_level="info")
 
 
-@contextlib.contextmanager
 def simulator_in_thread(
     simulator: OpenFinanceSimulator, host: str = "127.0.0.1", port: int = 0
-) -> Iterator[str]:
+) -> contextlib.AbstractContextManager[str]:
     """Serve `simulator` on a background thread; yields its base URL. Port 0 picks a free one."""
-    server = uvicorn.Server(
-        uvicorn.Config(create_simulator_app(simulator), host=host, port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, name="openfinance-simulator", daemon=True)
-    thread.start()
-    deadline = wall_clock.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or wall_clock.monotonic() > deadline:
-            raise RuntimeError("the Open Finance simulator did not start")
-        wall_clock.sleep(0.02)
-    bound_port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://{host}:{bound_port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return app_in_thread(create_simulator_app(simulator), "the Open Finance simulator", host, port)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from ingestion.openfinance.client import parse_retry_after
+from ingestion.http_retries import parse_retry_after
 from ingestion.openfinance.models import (
     Balances,
     InvalidAmount,
