@@ -1,15 +1,18 @@
 """Load Open Finance accounts, balances and transactions into `raw`, incrementally and exactly once.
 
-Transactions are fetched by booking date, from a little before the watermark (the last booking
-date loaded) so late bookings and settling transactions are read again. Raw keeps one row per
-(account_id, transaction_id). Final transactions (TRANSACAO_EFETIVADA) never change once loaded.
-Non-final ones may change id while they are pending (the spec allows it), so within the fetched
-window they form a replaceable set: a pending row the institution no longer lists is deleted, and
-the row under its new id (pending or final) is inserted. Re-running a window changes nothing.
+Transactions are fetched by booking date, from a little before the asked days (or the watermark,
+the last booking date loaded, when that is earlier) so late bookings and settling transactions are
+read again. Raw is append-only: a transaction gets a new row (a version) only when it is new or
+its content changed, so re-running a window adds nothing. Final transactions
+(TRANSACAO_EFETIVADA) never change once loaded. Non-final ones may change id while pending (the
+spec allows it): a pending transaction the institution no longer lists within the fetched window
+gets a version marked `withdrawn`. A transaction's current state is its latest version
+(`_sequence`); staging reads that.
 
-Everything is fetched first; then the rows, the quarantined records and the watermark commit in
-one warehouse transaction under an advisory lock, so a crash leaves no partial batch and two runs
-never interleave.
+Pages are streamed: each page's rows are copied into a temporary table as it arrives and its
+rejects are quarantined, so memory stays flat whatever the volume. The whole run is one warehouse
+transaction under an advisory lock, so a crash leaves no partial batch and two runs never
+interleave.
 """
 
 import uuid
@@ -38,7 +41,6 @@ from ingestion.openfinance.transform import (
 from ingestion.warehouse import (
     TooManyRejected,
     check_error_rate,
-    current_watermark,
     ensure_raw_schema,
     quarantine,
     read_watermark,
@@ -48,12 +50,11 @@ from ingestion.warehouse import (
 SOURCE_NAME = "openfinance"
 WATERMARK_SOURCE = "openfinance:transactions"
 DEFAULT_OVERLAP_DAYS = 3
-DEFAULT_INITIAL_DAYS = 35
 DEFAULT_MAX_ERROR_RATE = 0.05
 
 OPENFINANCE_TABLES_DDL = """
 create table if not exists raw.openfinance_accounts (
-    account_id    text primary key,
+    account_id    text not null,
     brand_name    text not null,
     company_cnpj  text not null,
     account_type  text not null,
@@ -61,9 +62,11 @@ create table if not exists raw.openfinance_accounts (
     branch_code   text,
     number        text not null,
     check_digit   text not null,
+    _sequence     bigint generated always as identity,
     _loaded_at    timestamptz not null default now(),
     _source       text not null,
-    _batch_id     uuid not null
+    _batch_id     uuid not null,
+    primary key (account_id, _sequence)
 );
 
 create table if not exists raw.openfinance_balances (
@@ -98,10 +101,13 @@ create table if not exists raw.openfinance_transactions (
     partie_branch_code  text,
     partie_number       text,
     partie_check_digit  text,
+    -- The institution stopped listing this pending transaction (its id changed, or it lapsed).
+    withdrawn           boolean not null default false,
+    _sequence           bigint generated always as identity,
     _loaded_at          timestamptz not null default now(),
     _source             text not null,
     _batch_id           uuid not null,
-    primary key (account_id, transaction_id)
+    primary key (account_id, transaction_id, _sequence)
 );
 
 create index if not exists openfinance_transactions_booking
@@ -110,22 +116,12 @@ create index if not exists openfinance_transactions_booking
 
 
 @dataclass
-class FetchedBatch:
-    """What one run read from the institution, validated, before anything is written."""
+class RunCounts:
+    """What one run read and loaded so far."""
 
-    window: BookingWindow
+    records_seen: int = 0
+    records_quarantined: int = 0
     account_ids: list[str] = field(default_factory=list)
-    accounts: RecordSplit = field(default_factory=RecordSplit)
-    balances: RecordSplit = field(default_factory=RecordSplit)
-    transactions: RecordSplit = field(default_factory=RecordSplit)
-
-    @property
-    def records_seen(self) -> int:
-        return self.accounts.seen + self.balances.seen + self.transactions.seen
-
-    @property
-    def records_rejected(self) -> int:
-        return len(self.accounts.rejected + self.balances.rejected + self.transactions.rejected)
 
 
 @dataclass(frozen=True)
@@ -133,10 +129,10 @@ class OpenFinanceLoadResult:
     batch_id: str
     window_from: date
     window_to: date
-    accounts_loaded: int
+    accounts_loaded: int  # new accounts, or new versions of changed ones
     balances_loaded: int
-    transactions_loaded: int  # inserted, or pending rows updated in place
-    pending_replaced: int  # pending rows deleted because the institution no longer lists them
+    transactions_loaded: int  # new transactions, or new versions of changed pending ones
+    pending_withdrawn: int  # pending transactions the institution no longer lists
     records_seen: int
     records_quarantined: int  # rejected in this run (a repeat is counted, not stored twice)
     watermark_from: date | None
@@ -153,202 +149,241 @@ def business_today() -> date:
     return datetime.now(BUSINESS_TIMEZONE).date()
 
 
-def fetch_batch(client: OpenFinanceClient, window: BookingWindow) -> FetchedBatch:
-    """Read every consented account, its balances and its transactions in `window`."""
-    batch = FetchedBatch(window)
-    raw_accounts = [record for page in client.accounts() for record in page.data]
-    accounts, batch.accounts = read_accounts(raw_accounts)
-    for account in accounts:
-        batch.account_ids.append(account.account_id)
-        batch.balances.extend(
-            read_balances(account.account_id, client.balances(account.account_id).data)
-        )
-        records = [
-            record
-            for page in client.transactions(account.account_id, window.from_date, window.to_date)
-            for record in page.data
-        ]
-        batch.transactions.extend(read_transactions(account.account_id, records))
-    return batch
-
-
 def load_openfinance(
     client: OpenFinanceClient,
     warehouse_dsn: str,
     *,
+    from_date: date | None = None,
     to_date: date | None = None,
     overlap_days: int = DEFAULT_OVERLAP_DAYS,
-    initial_days: int = DEFAULT_INITIAL_DAYS,
     max_error_rate: float = DEFAULT_MAX_ERROR_RATE,
 ) -> OpenFinanceLoadResult:
-    """Fetch the booking window ending `to_date` (default: today in São Paulo) and load it.
+    """Fetch the booking days [from_date, to_date] (default: today in São Paulo, both), widened
+    by the overlap, and load them.
 
     Records that fail validation go to raw._quarantine with the reason. When more than
     `max_error_rate` of the records fail, the rejects are still quarantined (so the reasons can be
     read) but nothing else is loaded, and TooManyRejected is raised."""
     end = to_date or business_today()
-    with psycopg.connect(warehouse_dsn, autocommit=True) as conn:
-        ensure_raw_schema(conn)
-        known = parse_watermark(current_watermark(conn, WATERMARK_SOURCE))
-    window = booking_window(end, known, overlap_days=overlap_days, initial_days=initial_days)
-    batch = fetch_batch(client, window)
-    return write_batch(warehouse_dsn, batch, client.stats, max_error_rate=max_error_rate)
-
-
-def write_batch(
-    warehouse_dsn: str,
-    batch: FetchedBatch,
-    stats: ClientStats,
-    *,
-    max_error_rate: float = DEFAULT_MAX_ERROR_RATE,
-) -> OpenFinanceLoadResult:
-    """Write a fetched batch in one transaction: all of it, or (past the error rate) only its
-    quarantined records."""
     batch_id = str(uuid.uuid4())
-    rejected = batch.accounts.rejected + batch.balances.rejected + batch.transactions.rejected
-    failure: TooManyRejected | None = None
+    counts = RunCounts()
     with psycopg.connect(warehouse_dsn) as conn, conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('raw.openfinance_transactions'))")
         ensure_openfinance_tables(conn)
         before = parse_watermark(read_watermark(conn, WATERMARK_SOURCE))
+        window = booking_window(from_date or end, end, before, overlap_days=overlap_days)
+        _create_staging(conn)
+        _fetch_into(conn, client, window, batch_id, counts)
         try:
-            check_error_rate(SOURCE_NAME, len(rejected), batch.records_seen, max_error_rate)
+            check_error_rate(
+                SOURCE_NAME, counts.records_quarantined, counts.records_seen, max_error_rate
+            )
         except TooManyRejected as error:
-            failure = error
-        quarantine(conn, SOURCE_NAME, batch_id, rejected)
-        if failure is None:
-            accounts = _upsert_accounts(conn, batch_id, batch.accounts.rows)
-            balances = _insert_balances(conn, batch_id, batch.balances.rows)
-            replaced, transactions = _merge_transactions(conn, batch_id, batch)
-            after = advanced_watermark(before, batch.window.to_date)
+            failure: TooManyRejected | None = error
+        else:
+            failure = None
+            accounts = _append_changed(conn, batch_id, ACCOUNTS)
+            balances = _insert_balances(conn, batch_id)
+            withdrawn = _withdraw_unlisted_pending(conn, batch_id, window, counts)
+            transactions = _append_changed(conn, batch_id, TRANSACTIONS)
+            after = advanced_watermark(before, window.to_date)
             write_watermark(conn, WATERMARK_SOURCE, after.isoformat())
     if failure is not None:
         raise failure
     return OpenFinanceLoadResult(
         batch_id=batch_id,
-        window_from=batch.window.from_date,
-        window_to=batch.window.to_date,
+        window_from=window.from_date,
+        window_to=window.to_date,
         accounts_loaded=accounts,
         balances_loaded=balances,
         transactions_loaded=transactions,
-        pending_replaced=replaced,
-        records_seen=batch.records_seen,
-        records_quarantined=len(rejected),
+        pending_withdrawn=withdrawn,
+        records_seen=counts.records_seen,
+        records_quarantined=counts.records_quarantined,
         watermark_from=before,
         watermark_to=after,
-        client_stats=stats,
+        client_stats=client.stats,
     )
 
 
-def _identifiers(columns: Sequence[str]) -> sql.Composed:
-    return sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+@dataclass(frozen=True)
+class _Versioned:
+    """A raw table whose rows are versions of an entity, and how staging holds them."""
+
+    table: str
+    columns: Sequence[str]
+    key: Sequence[str]
+    immutable_when: str | None = None  # a latest version matching this never changes
+    withdrawable: bool = False  # has a `withdrawn` flag, which a record listed again clears
 
 
-def _stage(
-    conn: psycopg.Connection, table: str, columns: Sequence[str], rows: list[tuple[object, ...]]
-) -> sql.Identifier:
-    """COPY rows into a temporary copy of raw.<table>'s columns; returns the staging table."""
-    staging = sql.Identifier(f"incoming_{table}")
-    conn.execute(
-        sql.SQL(
-            "create temp table {staging} on commit drop as select {cols} from {raw} limit 0"
-        ).format(staging=staging, cols=_identifiers(columns), raw=sql.Identifier("raw", table))
+ACCOUNTS = _Versioned("openfinance_accounts", ACCOUNT_COLUMNS, ("account_id",))
+TRANSACTIONS = _Versioned(
+    "openfinance_transactions",
+    TRANSACTION_COLUMNS,
+    ("account_id", "transaction_id"),
+    immutable_when="is_final",
+    withdrawable=True,
+)
+_STAGED = {
+    "openfinance_accounts": ACCOUNT_COLUMNS,
+    "openfinance_balances": BALANCE_COLUMNS,
+    "openfinance_transactions": TRANSACTION_COLUMNS,
+}
+
+
+def _staging_name(table: str) -> sql.Identifier:
+    return sql.Identifier(f"incoming_{table}")
+
+
+def _identifiers(columns: Sequence[str], prefix: str | None = None) -> sql.Composed:
+    if prefix is None:
+        return sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    return sql.SQL(", ").join(sql.Identifier(prefix, c) for c in columns)
+
+
+def _create_staging(conn: psycopg.Connection) -> None:
+    """Temporary tables shaped like the raw ones; `_arrival` orders repeats of a record."""
+    for table, columns in _STAGED.items():
+        conn.execute(
+            sql.SQL(
+                "create temp table {staging} on commit drop as select {cols} from {raw} limit 0;"
+                " alter table {staging} add column _arrival bigint generated always as identity"
+            ).format(
+                staging=_staging_name(table),
+                cols=_identifiers(columns),
+                raw=sql.Identifier("raw", table),
+            )
+        )
+
+
+def _copy_rows(conn: psycopg.Connection, table: str, rows: Sequence[tuple[object, ...]]) -> None:
+    if not rows:
+        return
+    statement = sql.SQL("copy {} ({}) from stdin").format(
+        _staging_name(table), _identifiers(_STAGED[table])
     )
-    with (
-        conn.cursor() as cursor,
-        cursor.copy(
-            sql.SQL("copy {} ({}) from stdin").format(staging, _identifiers(columns))
-        ) as copy,
-    ):
+    with conn.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
-    return staging
 
 
-def _upsert(
+def _take(
+    conn: psycopg.Connection, table: str, split: RecordSplit, batch_id: str, counts: RunCounts
+) -> None:
+    """Stage a page's valid rows and quarantine its rejects, in the run's transaction."""
+    _copy_rows(conn, table, split.rows)
+    quarantine(conn, SOURCE_NAME, batch_id, split.rejected)
+    counts.records_seen += split.seen
+    counts.records_quarantined += len(split.rejected)
+
+
+def _fetch_into(
     conn: psycopg.Connection,
+    client: OpenFinanceClient,
+    window: BookingWindow,
     batch_id: str,
-    table: str,
-    columns: Sequence[str],
-    key: Sequence[str],
-    staging: sql.Identifier,
-    *,
-    only_when: sql.Composable | None = None,
-) -> int:
-    """Insert staged rows; an existing row is updated only when it differs (and `only_when`)."""
-    values = [c for c in columns if c not in key]
-    changed = sql.SQL("({old}) is distinct from ({new})").format(
-        old=sql.SQL(", ").join(sql.Identifier("raw_row", c) for c in values),
-        new=sql.SQL(", ").join(sql.Identifier("excluded", c) for c in values),
-    )
-    condition = changed if only_when is None else sql.SQL("{} and {}").format(only_when, changed)
-    statement = sql.SQL(
-        "insert into {raw} as raw_row ({cols}, _source, _batch_id)"
-        " select {cols}, %s, %s from {staging}"
-        " on conflict ({key}) do update set ({values}, _loaded_at, _source, _batch_id)"
-        " = ({excluded}, now(), excluded._source, excluded._batch_id)"
-        " where {condition}"
+    counts: RunCounts,
+) -> None:
+    """Read every consented account, its balances and its transactions in `window`, page by
+    page, into the staging tables."""
+    accounts = []
+    for page in client.accounts():
+        valid, split = read_accounts(page.data)
+        accounts.extend(valid)
+        _take(conn, "openfinance_accounts", split, batch_id, counts)
+    for account in accounts:
+        counts.account_ids.append(account.account_id)
+        balances = read_balances(account.account_id, client.balances(account.account_id).data)
+        _take(conn, "openfinance_balances", balances, batch_id, counts)
+        for page in client.transactions(account.account_id, window.from_date, window.to_date):
+            split = read_transactions(account.account_id, page.data)
+            _take(conn, "openfinance_transactions", split, batch_id, counts)
+
+
+def _latest_per_key(versioned: _Versioned) -> sql.Composed:
+    """The staged records, one per key: a final version beats a pending one, else the last read."""
+    order = sql.SQL("is_final desc, _arrival desc" if versioned.immutable_when else "_arrival desc")
+    return sql.SQL(
+        "select distinct on ({key}) {cols} from {staging} order by {key}, {order}"
     ).format(
-        raw=sql.Identifier("raw", table),
-        cols=_identifiers(columns),
-        staging=staging,
-        key=_identifiers(key),
-        values=_identifiers(values),
-        excluded=sql.SQL(", ").join(sql.Identifier("excluded", c) for c in values),
-        condition=condition,
+        key=_identifiers(versioned.key),
+        cols=_identifiers(versioned.columns),
+        staging=_staging_name(versioned.table),
+        order=order,
+    )
+
+
+def _append_changed(conn: psycopg.Connection, batch_id: str, versioned: _Versioned) -> int:
+    """Append each staged record that is new or differs from its latest version in raw."""
+    values = [c for c in versioned.columns if c not in versioned.key]
+    # A withdrawn transaction listed again comes back as a new version (`withdrawn` is false).
+    compared_old = [sql.Identifier("latest", c) for c in values]
+    compared_new = [sql.Identifier("incoming", c) for c in values]
+    if versioned.withdrawable:
+        compared_old.append(sql.Identifier("latest", "withdrawn"))
+        compared_new.append(sql.SQL("false"))
+    frozen = (
+        sql.SQL("")
+        if versioned.immutable_when is None
+        else sql.SQL(" and not latest.{}").format(sql.Identifier(versioned.immutable_when))
+    )
+    statement = sql.SQL(
+        "insert into {raw} ({cols}, _source, _batch_id)"
+        " select {incoming_cols}, %s, %s from ({deduplicated}) incoming"
+        " left join lateral (select * from {raw} current"
+        "   where {key_match} order by current._sequence desc limit 1) latest on true"
+        " where latest._sequence is null"
+        "  or (({old}) is distinct from ({new}){frozen})"
+    ).format(
+        raw=sql.Identifier("raw", versioned.table),
+        cols=_identifiers(versioned.columns),
+        incoming_cols=_identifiers(versioned.columns, "incoming"),
+        deduplicated=_latest_per_key(versioned),
+        key_match=sql.SQL(" and ").join(
+            sql.SQL("current.{c} = incoming.{c}").format(c=sql.Identifier(c)) for c in versioned.key
+        ),
+        old=sql.SQL(", ").join(compared_old),
+        new=sql.SQL(", ").join(compared_new),
+        frozen=frozen,
     )
     return conn.execute(statement, (SOURCE_NAME, batch_id)).rowcount
 
 
-def _upsert_accounts(
-    conn: psycopg.Connection, batch_id: str, rows: list[tuple[object, ...]]
-) -> int:
-    staging = _stage(conn, "openfinance_accounts", ACCOUNT_COLUMNS, rows)
-    return _upsert(
-        conn, batch_id, "openfinance_accounts", ACCOUNT_COLUMNS, ("account_id",), staging
-    )
-
-
-def _insert_balances(
-    conn: psycopg.Connection, batch_id: str, rows: list[tuple[object, ...]]
-) -> int:
+def _insert_balances(conn: psycopg.Connection, batch_id: str) -> int:
     # A balance is a snapshot at updateDateTime: the same snapshot read again is not a new row.
-    staging = _stage(conn, "openfinance_balances", BALANCE_COLUMNS, rows)
     return conn.execute(
         sql.SQL(
             "insert into raw.openfinance_balances ({cols}, _source, _batch_id)"
-            " select {cols}, %s, %s from {staging}"
+            " select distinct on (account_id, updated_at) {cols}, %s, %s from {staging}"
+            " order by account_id, updated_at"
             " on conflict (account_id, updated_at) do nothing"
-        ).format(cols=_identifiers(BALANCE_COLUMNS), staging=staging),
+        ).format(
+            cols=_identifiers(BALANCE_COLUMNS),
+            staging=_staging_name("openfinance_balances"),
+        ),
         (SOURCE_NAME, batch_id),
     ).rowcount
 
 
-def _merge_transactions(
-    conn: psycopg.Connection, batch_id: str, batch: FetchedBatch
-) -> tuple[int, int]:
-    """Returns (pending rows replaced, rows inserted or updated)."""
-    staging = _stage(conn, "openfinance_transactions", TRANSACTION_COLUMNS, batch.transactions.rows)
-    # Pending rows of the fetched accounts and window that the institution no longer lists have
-    # changed id (or vanished): their replacement, if any, is in the staging table.
-    replaced = conn.execute(
+def _withdraw_unlisted_pending(
+    conn: psycopg.Connection, batch_id: str, window: BookingWindow, counts: RunCounts
+) -> int:
+    """Pending transactions of the fetched accounts and window that the institution no longer
+    lists have changed id or lapsed: append a `withdrawn` version of each. Their replacement, if
+    any, is among the staged records."""
+    cols = _identifiers(TRANSACTION_COLUMNS)
+    return conn.execute(
         sql.SQL(
-            "delete from raw.openfinance_transactions t"
-            " where not t.is_final and t.account_id = any(%s)"
-            " and t.booking_date between %s and %s"
-            " and not exists (select 1 from {staging} s"
-            "  where s.account_id = t.account_id and s.transaction_id = t.transaction_id)"
-        ).format(staging=staging),
-        (batch.account_ids, batch.window.from_date, batch.window.to_date),
+            "insert into raw.openfinance_transactions ({cols}, withdrawn, _source, _batch_id)"
+            " select {cols}, true, %s, %s from raw.openfinance_transactions t"
+            " where t.account_id = any(%s) and t.booking_date between %s and %s"
+            "  and not t.is_final and not t.withdrawn"
+            "  and not exists (select 1 from raw.openfinance_transactions newer"
+            "   where newer.account_id = t.account_id"
+            "    and newer.transaction_id = t.transaction_id and newer._sequence > t._sequence)"
+            "  and not exists (select 1 from {staging} s"
+            "   where s.account_id = t.account_id and s.transaction_id = t.transaction_id)"
+        ).format(cols=cols, staging=_staging_name("openfinance_transactions")),
+        (SOURCE_NAME, batch_id, counts.account_ids, window.from_date, window.to_date),
     ).rowcount
-    # Final rows are immutable; a pending row may settle or change under the same id.
-    loaded = _upsert(
-        conn,
-        batch_id,
-        "openfinance_transactions",
-        TRANSACTION_COLUMNS,
-        ("account_id", "transaction_id"),
-        staging,
-        only_when=sql.SQL("not raw_row.is_final"),
-    )
-    return replaced, loaded

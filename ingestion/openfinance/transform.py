@@ -206,14 +206,13 @@ class BookingWindow:
 
 
 def booking_window(
-    to_date: date, watermark: date | None, *, overlap_days: int, initial_days: int
+    from_date: date, to_date: date, watermark: date | None, *, overlap_days: int
 ) -> BookingWindow:
-    """The booking dates to fetch: from `overlap_days` before the last loaded date (or before
-    `to_date` when re-loading an earlier day), so late bookings and pending transactions that
-    settle are read again; `initial_days` back on the first load."""
-    if watermark is None:
-        return BookingWindow(to_date - timedelta(days=initial_days), to_date)
-    return BookingWindow(min(watermark, to_date) - timedelta(days=overlap_days), to_date)
+    """The booking dates to fetch for [from_date, to_date]: from `overlap_days` before the asked
+    start, or before the last loaded date when that is earlier (days missed are caught up), so
+    late bookings and pending transactions that settle are read again."""
+    start = from_date if watermark is None else min(from_date, watermark)
+    return BookingWindow(start - timedelta(days=overlap_days), to_date)
 
 
 def parse_watermark(text: str | None) -> date | None:

@@ -1,6 +1,7 @@
 """Open Finance data lands in raw exactly once: re-runs, pending id churn, quarantine, the asset."""
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -79,10 +80,11 @@ def client(base_url: str) -> OpenFinanceClient:
 
 def load(base_url: str, dsn: str, **options: Any) -> Any:
     with client(base_url) as of_client:
-        return load_openfinance(of_client, dsn, to_date=TODAY, initial_days=3, **options)
+        return load_openfinance(of_client, dsn, to_date=TODAY, **options)
 
 
 def counts(conn: psycopg.Connection) -> tuple[int, int, int, int]:
+    """Rows in raw (every version) and in quarantine."""
     row = conn.execute(
         "select (select count(*) from raw.openfinance_accounts),"
         " (select count(*) from raw.openfinance_balances),"
@@ -92,6 +94,16 @@ def counts(conn: psycopg.Connection) -> tuple[int, int, int, int]:
     ).fetchone()
     assert row is not None
     return row
+
+
+def current_pending(conn: psycopg.Connection) -> list[tuple[str, bool]]:
+    """Each pending transaction's latest version: (id, withdrawn)."""
+    return conn.execute(
+        "select transaction_id, withdrawn from ("
+        "  select distinct on (account_id, transaction_id) * from raw.openfinance_transactions"
+        "  order by account_id, transaction_id, _sequence desc) latest"
+        " where not is_final order by transaction_id"
+    ).fetchall()
 
 
 def bank_transactions(simulator: OpenFinanceSimulator) -> int:
@@ -129,21 +141,41 @@ def test_loading_twice_loads_everything_once(
     assert ledger_total == balance  # all its history lies in the window: they must agree
 
 
-def test_a_pending_transaction_whose_id_changes_is_replaced(
+def test_a_pending_transaction_whose_id_changes_is_withdrawn_and_replaced(
     warehouse: psycopg.Connection, dsn: str, simulator: OpenFinanceSimulator, base_url: str
 ) -> None:
     load(base_url, dsn)
-    before = counts(warehouse)
+    accounts, balances, transactions, quarantined = counts(warehouse)
     simulator.pending_generation = 1
     result = load(base_url, dsn)
+    again = load(base_url, dsn)
 
-    assert counts(warehouse) == before
-    assert (result.pending_replaced, result.transactions_loaded) == (2, 2)
-    pending = warehouse.execute(
-        "select transaction_id from raw.openfinance_transactions where not is_final"
-        " order by transaction_id"
+    # Append-only: two withdrawn versions of the old ids, and the two new ids.
+    assert counts(warehouse) == (accounts, balances, transactions + 4, quarantined)
+    assert (result.pending_withdrawn, result.transactions_loaded) == (2, 2)
+    assert (again.pending_withdrawn, again.transactions_loaded) == (0, 0)
+    assert current_pending(warehouse) == [
+        ("proc-padaria-pao-dourado-g0", True),
+        ("proc-padaria-pao-dourado-g1", False),
+        ("proc-tech-store-online-g0", True),
+        ("proc-tech-store-online-g1", False),
+    ]
+
+
+def test_a_changed_account_gets_a_new_version(
+    warehouse: psycopg.Connection, dsn: str, simulator: OpenFinanceSimulator, base_url: str
+) -> None:
+    load(base_url, dsn)
+    account = simulator.data.accounts[0]
+    simulator.data.accounts[0] = replace(account, number="9999999")
+    result = load(base_url, dsn)
+
+    assert result.accounts_loaded == 1
+    versions = warehouse.execute(
+        "select number from raw.openfinance_accounts where account_id = %s order by _sequence",
+        (account.account_id,),
     ).fetchall()
-    assert pending == [("proc-padaria-pao-dourado-g1",), ("proc-tech-store-online-g1",)]
+    assert versions == [(account.number,), ("9999999",)]
 
 
 def test_an_invalid_record_is_quarantined_and_counted(
@@ -226,7 +258,7 @@ def test_a_crash_mid_load_leaves_no_partial_batch(
     def crash(*args: object) -> tuple[int, int]:
         raise RuntimeError("killed after accounts and balances were written")
 
-    monkeypatch.setattr(openfinance_load, "_merge_transactions", crash)
+    monkeypatch.setattr(openfinance_load, "_withdraw_unlisted_pending", crash)
     with pytest.raises(RuntimeError, match="killed"):
         load(base_url, dsn)
 

@@ -255,11 +255,13 @@ def test_read_accounts_returns_the_valid_ones() -> None:
 
 def test_booking_window_and_watermark() -> None:
     day = date(2026, 3, 10)
-    first = booking_window(day, None, overlap_days=3, initial_days=30)
+    first = booking_window(date(2026, 2, 11), day, None, overlap_days=3)
     assert (first.from_date, first.to_date) == (date(2026, 2, 8), day)
-    caught_up = booking_window(day, date(2026, 3, 9), overlap_days=3, initial_days=30)
-    assert caught_up.from_date == date(2026, 3, 6)
-    backfill = booking_window(date(2026, 3, 1), date(2026, 3, 9), overlap_days=3, initial_days=30)
+    caught_up = booking_window(day, day, date(2026, 3, 5), overlap_days=3)
+    assert caught_up.from_date == date(2026, 3, 2)
+    next_day = booking_window(day, day, date(2026, 3, 9), overlap_days=3)
+    assert next_day.from_date == date(2026, 3, 6)
+    backfill = booking_window(date(2026, 3, 1), date(2026, 3, 1), date(2026, 3, 9), overlap_days=3)
     assert (backfill.from_date, backfill.to_date) == (date(2026, 2, 26), date(2026, 3, 1))
     assert advanced_watermark(date(2026, 3, 9), date(2026, 3, 1)) == date(2026, 3, 9)
     assert advanced_watermark(None, day) == day

@@ -45,7 +45,8 @@ class OpenFinanceLoadConfig(dg.Config):
             ACCOUNTS_KEY,
             group_name="openfinance",
             kinds={"postgres"},
-            description="Consented accounts at the institution (Open Finance Accounts API v2).",
+            description="Consented accounts at the institution (Open Finance Accounts API v2), "
+            "a new version when one changes.",
         ),
         dg.AssetSpec(
             BALANCES_KEY,
@@ -57,11 +58,14 @@ class OpenFinanceLoadConfig(dg.Config):
             TRANSACTIONS_KEY,
             group_name="openfinance",
             kinds={"postgres"},
-            description="Transactions by booking date, one row per (account_id, transaction_id); "
-            "pending rows are replaced when their id changes.",
+            description="Transactions by booking date, append-only: a new version per "
+            "(account_id, transaction_id) when one is new or changed; pending ones the bank no "
+            "longer lists get a withdrawn version. The latest _sequence is the current state.",
         ),
     ],
     partitions_def=booking_date_partitions,
+    # A backfill of many days is one run fetching one window, not a run per day.
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def raw_openfinance_tables(
     context: dg.AssetExecutionContext,
@@ -69,16 +73,15 @@ def raw_openfinance_tables(
     openfinance: OpenFinanceSource,
     databases: FluxoDatabases,
 ) -> Iterator[dg.MaterializeResult]:  # type: ignore[type-arg]
-    booking_date = date.fromisoformat(context.partition_key)
+    days = context.partition_key_range
     with openfinance.client() as client:
         try:
             result = load_openfinance(
                 client,
                 databases.urls().warehouse_dsn,
-                to_date=booking_date,
+                from_date=date.fromisoformat(days.start),
+                to_date=date.fromisoformat(days.end),
                 overlap_days=config.overlap_days,
-                # A partition is one booking day: its first load needs no more than the overlap.
-                initial_days=config.overlap_days,
                 max_error_rate=config.max_error_rate,
             )
         except OpenFinanceError as error:
@@ -107,7 +110,7 @@ def raw_openfinance_tables(
         metadata={
             **run,
             "rows_loaded": result.transactions_loaded,
-            "pending_replaced": result.pending_replaced,
+            "pending_withdrawn": result.pending_withdrawn,
             "records_seen": result.records_seen,
             "rows_quarantined": result.records_quarantined,
             "watermark_from": result.watermark_from.isoformat()
