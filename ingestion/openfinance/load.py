@@ -318,8 +318,8 @@ def _append_changed(conn: psycopg.Connection, batch_id: str, versioned: _Version
     """Append each staged record that is new or differs from its latest version in raw."""
     values = [c for c in versioned.columns if c not in versioned.key]
     # A withdrawn transaction listed again comes back as a new version (`withdrawn` is false).
-    compared_old = [sql.Identifier("latest", c) for c in values]
-    compared_new = [sql.Identifier("incoming", c) for c in values]
+    compared_old: list[sql.Composable] = [sql.Identifier("latest", c) for c in values]
+    compared_new: list[sql.Composable] = [sql.Identifier("incoming", c) for c in values]
     if versioned.withdrawable:
         compared_old.append(sql.Identifier("latest", "withdrawn"))
         compared_new.append(sql.SQL("false"))
