@@ -35,7 +35,10 @@ from fluxo.servers import (
     child_environment,
     dagster_server,
     dashboard_server,
+    kyc_simulator,
     ledger_worker,
+    openfinance_simulator,
+    simulator_environment,
 )
 from fluxo.settings import Settings
 
@@ -195,10 +198,13 @@ def _run_pipeline(settings: Settings, urls: databases.DatabaseUrls) -> None:
 
     with step("Parsing the dbt project"):
         pipeline.prepare(urls.warehouse)
-    with step("Materializing every asset (raw ledger tables, dbt models, checks)"):
+    with step(
+        "Materializing every asset (raw ledger, bank, KYC and statement tables, dbt, checks)"
+    ):
         summary = pipeline.materialize_all(settings.home_dir / "logs" / "pipeline.log")
     note(
-        f"run {summary.run_id}: {len(summary.assets_materialized)} assets materialized, "
+        f"runs {', '.join(summary.run_ids)}: "
+        f"{len(summary.assets_materialized)} assets materialized, "
         f"{summary.checks_passed} checks passed, {len(summary.checks_failed)} failed"
     )
     if not summary.success:
@@ -231,6 +237,28 @@ def serve_worker() -> None:
         worker.run(sessions, stop)
 
 
+@serve_app.command("openfinance")
+def serve_openfinance() -> None:
+    """A simulated Open Finance Brasil institution holding the demo merchants' bank accounts,
+    with deliberate differences from the ledger and switchable faults (PUT /admin/faults)."""
+    from ingestion.openfinance.simulator import serve_simulator
+
+    settings = _settings()
+    console.print(f"Open Finance simulator: {openfinance_simulator(settings).url}")
+    serve_simulator(settings.host, settings.openfinance_simulator_port)
+
+
+@serve_app.command("kyc")
+def serve_kyc() -> None:
+    """A simulated KYC provider (BrasilAPI-shaped CNPJ lookups, CPF status) for the demo's
+    merchants and customers, with switchable faults (PUT /admin/faults)."""
+    from ingestion.kyc.simulator import serve_simulator
+
+    settings = _settings()
+    console.print(f"KYC simulator: {kyc_simulator(settings).url}")
+    serve_simulator(settings.host, settings.kyc_simulator_port)
+
+
 @serve_app.command("dagster")
 def serve_dagster() -> None:
     """The Dagster UI and daemon over Fluxo's assets."""
@@ -251,12 +279,17 @@ def _exec(server: Server) -> NoReturn:
 
 @app.command()
 def demo() -> None:
-    """Start the database, migrate, post demo data through the API, run the pipeline, and serve
-    the API, the Dagster UI and the dashboard until Ctrl-C."""
+    """Start the database, migrate, post demo data through the API, run the pipeline (against the
+    simulated bank and KYC provider), and serve the API, the simulators, the Dagster UI and the
+    dashboard until Ctrl-C."""
     settings = _settings()
+    # The demo's sources are the simulators, for the in-process pipeline run and for Dagster.
+    os.environ.update(simulator_environment(settings))
     servers = [
         api_server(settings),
         ledger_worker(settings),
+        openfinance_simulator(settings),
+        kyc_simulator(settings),
         dagster_server(settings),
         dashboard_server(settings),
     ]
@@ -264,7 +297,8 @@ def demo() -> None:
         if server.ready_path is not None and not port_is_free(settings.host, server.port):
             raise FluxoError(
                 f"port {server.port} for the {server.name} is in use: stop what holds it or set "
-                "FLUXO_API_PORT / FLUXO_DAGSTER_PORT / FLUXO_DASHBOARD_PORT"
+                "FLUXO_API_PORT / FLUXO_OPENFINANCE_SIMULATOR_PORT / FLUXO_KYC_SIMULATOR_PORT / "
+                "FLUXO_DAGSTER_PORT / FLUXO_DASHBOARD_PORT"
             )
     embedded_was_running = embedded.status(settings.embedded_data_dir).running
     started: list[Service] = []
@@ -273,14 +307,14 @@ def demo() -> None:
         urls = _connect(settings)
         with step("Applying migrations"):
             migrate_databases(urls)
-        started.extend(_start(server, settings) for server in servers[:2])
+        started.extend(_start(server, settings) for server in servers[:4])
         _post_demo_workload(servers[0].base_url, urls)
         _run_pipeline(settings, urls)
         _stop_on_signals()  # Dagster's in-process run restores the handlers it found at its start
-        started.extend(_start(server, settings) for server in servers[2:])
+        started.extend(_start(server, settings) for server in servers[4:])
         console.print("\n[bold]Fluxo is running[/bold] (Ctrl-C stops everything):")
         for service in started:
-            console.print(f"  {service.name:<13} {service.url}")
+            console.print(f"  {service.name:<14} {service.url}")
         console.print(f"  [dim]logs in {settings.home_dir / 'logs'}[/dim]")
         while all(service.process.poll() is None for service in started):
             time.sleep(0.5)

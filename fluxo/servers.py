@@ -1,5 +1,5 @@
 """The long-running servers, as commands: the ledger API and its worker, the Dagster UI, the
-dashboard."""
+dashboard, and the simulated bank and KYC provider."""
 
 import shutil
 import sys
@@ -129,3 +129,34 @@ def dashboard_server(settings: Settings) -> Server:
         open_path="",
         ready_path="/_stcore/health",
     )
+
+
+def openfinance_simulator(settings: Settings) -> Server:
+    return Server(
+        name="Bank simulator",
+        command=[str(BIN_DIR / "fluxo"), "serve", "openfinance"],
+        host=settings.host,
+        port=settings.openfinance_simulator_port,
+        open_path="/docs",
+        ready_path="/admin/faults",
+    )
+
+
+def kyc_simulator(settings: Settings) -> Server:
+    return Server(
+        name="KYC simulator",
+        command=[str(BIN_DIR / "fluxo"), "serve", "kyc"],
+        host=settings.host,
+        port=settings.kyc_simulator_port,
+        open_path="/docs",
+        ready_path="/admin/faults",
+    )
+
+
+def simulator_environment(settings: Settings) -> dict[str, str]:
+    """Points the Open Finance and KYC clients (FLUXO_OPENFINANCE_*, FLUXO_KYC_*) at the local
+    simulators."""
+    return {
+        "FLUXO_OPENFINANCE_BASE_URL": openfinance_simulator(settings).base_url,
+        "FLUXO_KYC_URL": kyc_simulator(settings).base_url,
+    }

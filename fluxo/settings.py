@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     api_port: int = 8000
     dagster_port: int = 3000
     dashboard_port: int = 8501
+    # The local stand-ins for the bank and the KYC provider; the demo points the pipeline at them.
+    openfinance_simulator_port: int = 8600
+    kyc_simulator_port: int = 8602
     api_max_body_bytes: int = Field(
         default=1024 * 1024, description="Larger request bodies get 413 payload_too_large."
     )

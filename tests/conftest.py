@@ -24,6 +24,10 @@ from fluxo import embedded
 from fluxo.databases import DatabaseUrls
 from fluxo.migrations import migrate
 from fluxo.urls import libpq_url, sqlalchemy_url, with_database
+from ingestion.kyc.simulator import KycSimulator
+from ingestion.kyc.simulator import simulator_in_thread as kyc_simulator_in_thread
+from ingestion.openfinance.simulator import OpenFinanceSimulator
+from ingestion.openfinance.simulator import simulator_in_thread as bank_simulator_in_thread
 
 
 def dispose_all_engines() -> None:
@@ -126,3 +130,21 @@ def warehouse_conn(database_urls: DatabaseUrls) -> Iterator[psycopg.Connection]:
 def merchant_id() -> str:
     """A merchant of this test's own, so tests sharing the session's databases never collide."""
     return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+def simulated_sources(database_urls: DatabaseUrls) -> Iterator[None]:
+    """The demo's bank (Open Finance) and KYC provider, served on threads, with the FLUXO_*
+    variables that point the pipeline at them and the key it tokenizes documents with."""
+    with (
+        bank_simulator_in_thread(OpenFinanceSimulator()) as bank_url,
+        kyc_simulator_in_thread(KycSimulator()) as kyc_url,
+    ):
+        os.environ.update(
+            {
+                "FLUXO_OPENFINANCE_BASE_URL": bank_url,
+                "FLUXO_KYC_URL": kyc_url,
+                "FLUXO_DOCUMENT_TOKEN_KEY": "test-document-token-key-" + "0" * 32,
+            }
+        )
+        yield

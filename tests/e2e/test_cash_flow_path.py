@@ -1,6 +1,7 @@
 """API -> ledger -> Dagster (raw load, dbt build, checks) -> mart -> Streamlit page."""
 
 import os
+import shutil
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from psycopg import sql
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
@@ -24,6 +26,7 @@ from orchestration.defs.resources import FluxoDatabases
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 DASHBOARD = str(REPO_ROOT / "dashboards" / "app.py")
+STATEMENT_FIXTURES = Path(__file__).parents[1] / "fixtures" / "statements"
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +64,38 @@ def merchant_with_history(
     return merchant_id, first_day, 150_000 - 32_045 + 8_990 - 1
 
 
+def run_pipeline() -> pipeline.PipelineSummary:
+    return pipeline.materialize_all(Path(os.environ["FLUXO_HOME"]) / "logs" / "pipeline.log")
+
+
+def raw_row_counts(warehouse_dsn: str) -> dict[str, int]:
+    with psycopg.connect(warehouse_dsn) as conn:
+        tables = conn.execute(
+            "select table_name from information_schema.tables"
+            " where table_schema = 'raw' and table_type = 'BASE TABLE' order by table_name"
+        ).fetchall()
+        return {
+            name: conn.execute(
+                sql.SQL("select count(*) from {}").format(sql.Identifier("raw", name))
+            ).fetchone()[0]  # type: ignore[index]
+            for (name,) in tables
+        }
+
+
 @pytest.fixture(scope="module")
 def pipeline_run(
-    database_urls: DatabaseUrls, merchant_with_history: tuple[str, date, int]
+    database_urls: DatabaseUrls,
+    merchant_with_history: tuple[str, date, int],
+    simulated_sources: None,
 ) -> pipeline.PipelineSummary:
-    os.environ.update(child_environment(Settings()))
+    settings = Settings()
+    os.environ.update(child_environment(settings))
+    landing = settings.home_dir / "landing"
+    landing.mkdir(parents=True, exist_ok=True)
+    for statement in STATEMENT_FIXTURES.iterdir():
+        shutil.copy(statement, landing / statement.name)
     pipeline.prepare(database_urls.warehouse)
-    return pipeline.materialize_all(Path(os.environ["FLUXO_HOME"]) / "logs" / "pipeline.log")
+    return run_pipeline()
 
 
 def test_pipeline_materializes_every_asset_and_passes_its_checks(
@@ -77,12 +105,41 @@ def test_pipeline_materializes_every_asset_and_passes_its_checks(
     assert {
         "raw/ledger_entries",
         "raw/ledger_merchants",
+        "raw/ledger_postings",
+        "raw/statement_lines",
+        "raw/openfinance_accounts",
+        "raw/openfinance_balances",
+        "raw/openfinance_transactions",
+        "raw/kyc_cnpj_results",
+        "raw/kyc_cpf_results",
         "marts/fct_daily_cash_flow",
         "marts/dim_merchants",
     } <= set(pipeline_run.assets_materialized)
     assert pipeline_run.checks_failed == []
     # dbt tests on the models plus the ledger reconciliation check
     assert pipeline_run.checks_passed >= 15
+
+
+def test_materializing_every_asset_again_adds_no_row(
+    pipeline_run: pipeline.PipelineSummary, database_urls: DatabaseUrls
+) -> None:
+    before = raw_row_counts(database_urls.warehouse_dsn)
+    again = run_pipeline()
+
+    assert again.success, again
+    assert set(again.assets_materialized) == set(pipeline_run.assets_materialized)
+    assert raw_row_counts(database_urls.warehouse_dsn) == before
+    # Every source landed something, so "unchanged" means something.
+    for table in (
+        "ledger_postings",
+        "statement_lines",
+        "openfinance_transactions",
+        "kyc_cnpj_results",
+        "kyc_cpf_results",
+        "kyc_documents_restricted",
+        "_quarantine",
+    ):
+        assert before[table] > 0, table
 
 
 def test_mart_has_each_business_day_to_the_centavo(

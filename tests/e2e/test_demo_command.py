@@ -78,6 +78,8 @@ def demo_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         "FLUXO_API_PORT": free_port(),
         "FLUXO_DAGSTER_PORT": free_port(),
         "FLUXO_DASHBOARD_PORT": free_port(),
+        "FLUXO_OPENFINANCE_SIMULATOR_PORT": free_port(),
+        "FLUXO_KYC_SIMULATOR_PORT": free_port(),
     }
     env = clean_environment(
         FLUXO_HOME=str(tmp_path / "home"), **{k: str(v) for k, v in ports.items()}
@@ -91,6 +93,15 @@ def _ledger_entry_count(home: Path) -> int:
     assert url is not None
     with psycopg.connect(libpq_url(url)) as conn:
         row = conn.execute("select count(*) from ledger.entries").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _raw_row_count(home: Path, table: str) -> int:
+    url = embedded.url(home / "pgdata", embedded.WAREHOUSE_DATABASE)
+    assert url is not None
+    with psycopg.connect(libpq_url(url)) as conn:
+        row = conn.execute(f"select count(*) from raw.{table}").fetchone()
     assert row is not None
     return int(row[0])
 
@@ -114,13 +125,19 @@ def test_demo_serves_the_data_stops_cleanly_and_reruns_without_duplicates(
     api = f"http://127.0.0.1:{demo_env['FLUXO_API_PORT']}"
     dagster = f"http://127.0.0.1:{demo_env['FLUXO_DAGSTER_PORT']}"
     dashboard = f"http://127.0.0.1:{demo_env['FLUXO_DASHBOARD_PORT']}"
+    bank = f"http://127.0.0.1:{demo_env['FLUXO_OPENFINANCE_SIMULATOR_PORT']}"
+    kyc = f"http://127.0.0.1:{demo_env['FLUXO_KYC_SIMULATOR_PORT']}"
 
     first = RunningDemo(demo_env)
     try:
         first.wait_for(READY_LINE, STARTUP_TIMEOUT_SECONDS)
         first.wait_for("logs in", 10)
-        for url in (f"{api}/docs", dagster, dashboard):
+        for url in (f"{api}/docs", dagster, dashboard, f"{bank}/docs", f"{kyc}/docs"):
             assert url in first.text
+        # The pipeline read the simulated bank and KYC provider.
+        assert len(httpx.get(f"{bank}/admin/discrepancies").json()) > 0
+        assert _raw_row_count(home, "openfinance_transactions") > 3000
+        assert _raw_row_count(home, "kyc_cnpj_results") > 0
         assert httpx.get(f"{api}/docs").status_code == 200
         assert (
             "/v1/merchants/{merchant_id}/entries"
@@ -148,7 +165,13 @@ def test_demo_serves_the_data_stops_cleanly_and_reruns_without_duplicates(
     assert code == 0, first.text
     assert "Stopping embedded PostgreSQL" in first.text
     assert not embedded.status(home / "pgdata").running
-    for port in ("FLUXO_API_PORT", "FLUXO_DAGSTER_PORT", "FLUXO_DASHBOARD_PORT"):
+    for port in (
+        "FLUXO_API_PORT",
+        "FLUXO_DAGSTER_PORT",
+        "FLUXO_DASHBOARD_PORT",
+        "FLUXO_OPENFINANCE_SIMULATOR_PORT",
+        "FLUXO_KYC_SIMULATOR_PORT",
+    ):
         assert port_is_free("127.0.0.1", int(demo_env[port])), port
 
     second = RunningDemo(demo_env)

@@ -70,13 +70,24 @@ def external_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
 
 
-def test_fluxo_runs_on_the_configured_server(external_server: str, tmp_path: Path) -> None:
+def test_fluxo_runs_on_the_configured_server(
+    external_server: str, tmp_path: Path, simulated_sources: None
+) -> None:
     home = tmp_path / "home"
     env = clean_environment(
         FLUXO_HOME=str(home),
         # Plain URLs, as a user would write them; Fluxo names the driver itself.
         FLUXO_DATABASE_URL=f"{external_server}/ext_ledger",
         FLUXO_WAREHOUSE_URL=f"{external_server}/ext_warehouse",
+        # A real warehouse needs the document token key set; the sources are the simulators.
+        **{
+            name: os.environ[name]
+            for name in (
+                "FLUXO_DOCUMENT_TOKEN_KEY",
+                "FLUXO_OPENFINANCE_BASE_URL",
+                "FLUXO_KYC_URL",
+            )
+        },
     )
     migrated = run_fluxo("migrate", env=env)
     assert migrated.returncode == 0, migrated.stdout + migrated.stderr
