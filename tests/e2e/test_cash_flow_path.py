@@ -150,8 +150,8 @@ def test_mart_has_each_business_day_to_the_centavo(
     merchant_id, first_day, final_balance = merchant_with_history
     rows = warehouse_conn.execute(
         "select business_date, opening_balance_minor, credits_minor, debits_minor,"
-        " closing_balance_minor from marts.fct_daily_cash_flow where merchant_id = %s"
-        " order by business_date",
+        " closing_balance_minor from marts.fct_daily_cash_flow"
+        " where merchant_id = %s and account_code = 'cash' order by business_date",
         (merchant_id,),
     ).fetchall()
     day = lambda n: first_day + timedelta(days=n)  # noqa: E731
@@ -183,7 +183,8 @@ def test_mart_agrees_with_the_ledger_api(
         ).json()["days"]
     mart = warehouse_conn.execute(
         "select business_date, closing_balance_minor from marts.fct_daily_cash_flow"
-        " where merchant_id = %s and business_date between %s and %s order by business_date",
+        " where merchant_id = %s and account_code = 'cash' and business_date between %s and %s"
+        " order by business_date",
         (merchant_id, first_day, last_day),
     ).fetchall()
     assert [(date.fromisoformat(d["date"]), d["closing_balance"]) for d in days] == [
@@ -199,9 +200,10 @@ def test_reconciliation_check_fails_when_the_mart_drifts(
     merchant_id, _, _ = merchant_with_history
     assert check_closing_balance_matches_ledger(databases=FluxoDatabases()).passed
     latest = "(select max(business_date) from marts.fct_daily_cash_flow where merchant_id = %s)"
+    cash_on_latest = f"merchant_id = %s and account_code = 'cash' and business_date = {latest}"
     warehouse_conn.execute(
         "update marts.fct_daily_cash_flow set closing_balance_minor = closing_balance_minor + 1"
-        f" where merchant_id = %s and business_date = {latest}",
+        f" where {cash_on_latest}",
         (merchant_id, merchant_id),
     )
     try:
@@ -211,7 +213,7 @@ def test_reconciliation_check_fails_when_the_mart_drifts(
     finally:
         warehouse_conn.execute(
             "update marts.fct_daily_cash_flow set closing_balance_minor = closing_balance_minor - 1"
-            f" where merchant_id = %s and business_date = {latest}",
+            f" where {cash_on_latest}",
             (merchant_id, merchant_id),
         )
 
@@ -231,3 +233,45 @@ def test_dashboard_shows_the_closing_balance(
     assert metrics["Entradas"] == format_brl(150_000 + 8_990)
     table = page.dataframe[0].value
     assert table["Saldo final"].iloc[-1] == "R$ 1.269,44"
+
+
+def test_a_backdated_entry_is_consolidated_by_the_next_run(
+    pipeline_run: pipeline.PipelineSummary,
+    merchant_with_history: tuple[str, date, int],
+    warehouse_conn: psycopg.Connection,
+    issue_key: Callable[..., str],
+) -> None:
+    """The incremental mart recomputes from the day a late posting lands on, not from scratch."""
+    merchant_id, first_day, final_balance = merchant_with_history
+    untouched_day = first_day
+    backdated_day = first_day + timedelta(days=1)
+    cash_days = (
+        "select business_date, opening_balance_minor, debits_minor, closing_balance_minor"
+        " from marts.fct_daily_cash_flow where merchant_id = %s and account_code = 'cash'"
+        " order by business_date"
+    )
+    before = warehouse_conn.execute(cash_days, (merchant_id,)).fetchall()
+    with TestClient(create_app(), headers={"X-API-Key": issue_key("operator")}) as api:
+        response = api.post(
+            f"/v1/merchants/{merchant_id}/entries",
+            json={
+                "type": "debit",
+                "amount": "10.00",
+                "occurred_at": datetime.combine(
+                    backdated_day, datetime.min.time().replace(hour=12), SAO_PAULO
+                ).isoformat(),
+                "description": "tarifa lançada com atraso",
+                "category": "tarifas_bancarias",
+            },
+        )
+        assert response.status_code == 201, response.text
+
+    again = run_pipeline()
+
+    assert again.success and again.checks_failed == [], again
+    after = warehouse_conn.execute(cash_days, (merchant_id,)).fetchall()
+    assert len(after) == len(before)
+    assert after[0] == before[0] and after[0][0] == untouched_day
+    assert after[1][0] == backdated_day and after[1][2] == before[1][2] + 1_000
+    assert [row[3] for row in after[1:]] == [row[3] - 1_000 for row in before[1:]]
+    assert after[-1][3] == final_balance - 1_000

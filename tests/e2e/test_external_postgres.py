@@ -125,7 +125,8 @@ def test_fluxo_runs_on_the_configured_server(
     with psycopg.connect(f"{external_server}/ext_warehouse") as warehouse:
         closing = warehouse.execute(
             "select closing_balance_minor from marts.fct_daily_cash_flow"
-            " where merchant_id = 'ext-loja' and business_date = '2026-11-02'"
+            " where merchant_id = 'ext-loja' and account_code = 'cash'"
+            " and business_date = '2026-11-02'"
         ).fetchone()
     assert closing == (20_990,)
 

@@ -1,13 +1,13 @@
 -- Each day opens at the previous day's closing, the first day at zero, and no day is missing.
 with days as (
     select
-        merchant_id,
+        account_id,
         business_date,
         opening_balance_minor,
         lag(closing_balance_minor) over by_day as previous_closing_minor,
         lag(business_date) over by_day as previous_date
     from {{ ref('fct_daily_cash_flow') }}
-    window by_day as (partition by merchant_id order by business_date)
+    window by_day as (partition by account_id order by business_date)
 )
 
 select *

@@ -10,9 +10,11 @@ from orchestration.defs.resources import FluxoDatabases
 
 DAILY_CASH_FLOW = dg.AssetKey(["marts", "fct_daily_cash_flow"])
 
+# The merchant's money is its cash account; the ledger sums the same account's entries.
 LATEST_CLOSING_SQL = """
 select distinct on (merchant_id) merchant_id, closing_balance_minor
 from marts.fct_daily_cash_flow
+where account_code = 'cash'
 order by merchant_id, business_date desc
 """
 

@@ -1,85 +1,171 @@
-{#- Daily consolidated cash flow: one row per merchant per business day, from its first entry to
-    today (or var as_of_date), with days without entries carrying the balance. -#}
+{#- Daily consolidated cash flow: one row per merchant account per business day (the date in the
+    merchant's time zone), from the account's first posting to today (or var as_of_date), with
+    days without postings carrying the balance.
+
+    Incremental: a run recomputes, per account, only from the earliest business day touched by
+    postings loaded since the last run (late or backdated postings included) or else from the day
+    after the last one built, opening at the closing already stored for the day before. Postings
+    loaded within `cash_flow_reload_margin` of the newest one already seen are read again, so a
+    load that committed late is never missed; recomputing a day twice changes nothing. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['account_id', 'business_date'],
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['account_id', 'business_date'], 'unique': true},
+            {'columns': ['merchant_id', 'business_date']},
+        ],
+    )
+}}
 {%- set as_of_date = var('as_of_date', none) -%}
 
-with entries as (
-    select * from {{ ref('stg_ledger__entries') }}
+with postings as (
+    select account_id, business_date, direction, amount_minor, balance_effect_minor, _loaded_at
+    from {{ ref('stg_ledger__postings') }}
 ),
 
-merchants as (
-    select * from {{ ref('stg_ledger__merchants') }}
+merchant_accounts as (
+    select
+        accounts.account_id,
+        accounts.tenant_id as merchant_id,
+        accounts.account_code,
+        accounts.normal_side,
+        accounts.currency,
+        tenants.timezone
+    from {{ ref('stg_ledger__accounts') }} as accounts
+    inner join {{ ref('stg_ledger__tenants') }} as tenants
+        on tenants.tenant_id = accounts.tenant_id
+    where tenants.tenant_kind = 'merchant'
+),
+
+posting_span as (
+    select account_id, min(business_date) as first_date, max(business_date) as last_date
+    from postings
+    group by account_id
+),
+
+{% if is_incremental() %}
+built as (
+    select account_id, max(business_date) as built_through
+    from {{ this }}
+    group by account_id
+),
+
+changed as (
+    select account_id, min(business_date) as first_changed_date
+    from postings
+    where _loaded_at >= (select max(postings_loaded_at) from {{ this }})
+        - interval '{{ var("cash_flow_reload_margin") }}'
+    group by account_id
+),
+{% endif %}
+
+plan as (
+    select
+        merchant_accounts.*,
+        {% if is_incremental() -%}
+        case when built.account_id is null then posting_span.first_date
+             else least(changed.first_changed_date, built.built_through + 1)
+        end as recompute_from,
+        {%- else -%}
+        posting_span.first_date as recompute_from,
+        {%- endif %}
+        greatest(
+            posting_span.last_date,
+            {% if as_of_date %}'{{ as_of_date }}'::date{% else %}{{ business_date('now()', 'merchant_accounts.timezone') }}{% endif %}
+        ) as recompute_through
+    from merchant_accounts
+    inner join posting_span on posting_span.account_id = merchant_accounts.account_id
+    {% if is_incremental() -%}
+    left join built on built.account_id = merchant_accounts.account_id
+    left join changed on changed.account_id = merchant_accounts.account_id
+    {%- endif %}
+),
+
+anchors as (
+    select
+        plan.account_id,
+        {% if is_incremental() -%}
+        coalesce(previous.closing_balance_minor, 0)
+        {%- else -%}
+        0
+        {%- endif %}::bigint as opening_anchor_minor
+    from plan
+    {% if is_incremental() -%}
+    left join {{ this }} as previous
+        on previous.account_id = plan.account_id
+        and previous.business_date = plan.recompute_from - 1
+    {%- endif %}
 ),
 
 daily_totals as (
     select
-        merchant_id,
-        business_date,
-        coalesce(sum(amount_minor) filter (where entry_type = 'credit'), 0)::bigint as credits_minor,
-        coalesce(sum(amount_minor) filter (where entry_type = 'debit'), 0)::bigint as debits_minor,
-        count(*) filter (where entry_type = 'credit') as credit_count,
-        count(*) filter (where entry_type = 'debit') as debit_count
-    from entries
-    group by merchant_id, business_date
-),
-
-activity_span as (
-    select merchant_id, min(business_date) as first_date, max(business_date) as last_date
-    from daily_totals
-    group by merchant_id
-),
-
-calendar as (
-    select
-        merchants.merchant_id,
-        merchants.currency,
-        calendar_day::date as business_date
-    from merchants
-    inner join activity_span on activity_span.merchant_id = merchants.merchant_id
-    cross join lateral generate_series(
-        activity_span.first_date,
-        greatest(
-            activity_span.last_date,
-            {% if as_of_date %}'{{ as_of_date }}'::date{% else %}{{ business_date('now()', 'merchants.timezone') }}{% endif %}
-        ),
-        interval '1 day'
-    ) as calendar_day
+        postings.account_id,
+        postings.business_date,
+        coalesce(sum(postings.amount_minor) filter (where postings.direction = 'credit'), 0)
+            as credits_minor,
+        coalesce(sum(postings.amount_minor) filter (where postings.direction = 'debit'), 0)
+            as debits_minor,
+        sum(postings.balance_effect_minor) as net_minor,
+        count(*) filter (where postings.direction = 'credit') as credit_count,
+        count(*) filter (where postings.direction = 'debit') as debit_count,
+        max(postings._loaded_at) as postings_loaded_at
+    from postings
+    inner join plan
+        on plan.account_id = postings.account_id
+        and postings.business_date >= plan.recompute_from
+    group by postings.account_id, postings.business_date
 ),
 
 days as (
     select
-        calendar.merchant_id,
-        calendar.business_date,
-        calendar.currency,
+        plan.account_id,
+        plan.merchant_id,
+        plan.account_code,
+        plan.normal_side,
+        plan.currency,
+        calendar_day::date as business_date,
         coalesce(daily_totals.credits_minor, 0) as credits_minor,
         coalesce(daily_totals.debits_minor, 0) as debits_minor,
+        coalesce(daily_totals.net_minor, 0) as net_minor,
         coalesce(daily_totals.credit_count, 0) as credit_count,
-        coalesce(daily_totals.debit_count, 0) as debit_count
-    from calendar
+        coalesce(daily_totals.debit_count, 0) as debit_count,
+        daily_totals.postings_loaded_at
+    from plan
+    cross join lateral generate_series(
+        plan.recompute_from, plan.recompute_through, interval '1 day'
+    ) as calendar_day
     left join daily_totals
-        on daily_totals.merchant_id = calendar.merchant_id
-        and daily_totals.business_date = calendar.business_date
+        on daily_totals.account_id = plan.account_id
+        and daily_totals.business_date = calendar_day::date
 ),
 
 balances as (
     select
-        *,
-        (credits_minor - debits_minor)::bigint as net_minor,
-        sum(credits_minor - debits_minor) over (
-            partition by merchant_id order by business_date
+        days.*,
+        anchors.opening_anchor_minor + sum(days.net_minor) over (
+            partition by days.account_id order by days.business_date
             rows between unbounded preceding and current row
-        )::bigint as closing_balance_minor
+        ) as closing_balance_minor
     from days
+    inner join anchors on anchors.account_id = days.account_id
 )
 
 select
+    account_id,
     merchant_id,
+    account_code,
+    normal_side,
     business_date,
     currency,
     (closing_balance_minor - net_minor)::bigint as opening_balance_minor,
-    credits_minor,
-    debits_minor,
-    net_minor,
-    closing_balance_minor,
+    credits_minor::bigint as credits_minor,
+    debits_minor::bigint as debits_minor,
+    net_minor::bigint as net_minor,
+    closing_balance_minor::bigint as closing_balance_minor,
     credit_count::integer as credit_count,
-    debit_count::integer as debit_count
+    debit_count::integer as debit_count,
+    postings_loaded_at
 from balances

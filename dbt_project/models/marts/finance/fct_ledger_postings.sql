@@ -1,0 +1,57 @@
+{#- Every ledger posting with its transfer and account, for analysis: one row per posting.
+    Incremental by load time: postings loaded within `cash_flow_reload_margin` of the newest one
+    already here are merged again, so a load that committed late is never missed. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='posting_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['posting_id'], 'unique': true},
+            {'columns': ['account_id', 'business_date']},
+            {'columns': ['transfer_id']},
+        ],
+    )
+}}
+
+with postings as (
+    select * from {{ ref('stg_ledger__postings') }}
+    {% if is_incremental() -%}
+    where _loaded_at >= (select max(loaded_at) from {{ this }})
+        - interval '{{ var("cash_flow_reload_margin") }}'
+    {%- endif %}
+),
+
+accounts as (
+    select * from {{ ref('stg_ledger__accounts') }}
+),
+
+transfers as (
+    select * from {{ ref('stg_ledger__transfers') }}
+)
+
+select
+    postings.posting_id,
+    postings.transfer_id,
+    postings.account_id,
+    postings.tenant_id,
+    accounts.account_code,
+    postings.direction,
+    postings.amount_minor,
+    postings.balance_effect_minor,
+    postings.balance_after_minor,
+    postings.account_version,
+    postings.currency,
+    postings.occurred_at,
+    postings.business_date,
+    postings.posted_at,
+    transfers.transfer_kind,
+    transfers.reverses_transfer_id,
+    transfers.external_id,
+    transfers.description,
+    transfers.category,
+    postings._loaded_at as loaded_at
+from postings
+inner join accounts on accounts.account_id = postings.account_id
+inner join transfers on transfers.transfer_id = postings.transfer_id
