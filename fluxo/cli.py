@@ -41,6 +41,7 @@ from fluxo.servers import (
     simulator_environment,
 )
 from fluxo.settings import Settings
+from fluxo.warehouse_access import RoleSetupRefused
 
 
 class FluxoError(RuntimeError):
@@ -464,6 +465,13 @@ def _connect(settings: Settings) -> databases.DatabaseUrls:
 def main() -> None:
     try:
         app()
-    except (FluxoError, ServiceFailed, SeedError, LocalApiError, LedgerError) as error:
+    except (
+        FluxoError,
+        ServiceFailed,
+        SeedError,
+        LocalApiError,
+        LedgerError,
+        RoleSetupRefused,
+    ) as error:
         console.print(f"[red]fluxo:[/red] {error}")
         sys.exit(1)

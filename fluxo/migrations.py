@@ -1,9 +1,11 @@
-"""Bring both databases to the current schema: the ledger by Alembic, the warehouse's raw layer."""
+"""Bring both databases to the current schema: the ledger by Alembic, the warehouse's raw layer
+and its access roles."""
 
 import psycopg
 
 from core_ledger.migrate import upgrade
 from fluxo.databases import DatabaseUrls
+from fluxo.warehouse_access import grant_analyst_access
 from ingestion.ledger.load import ensure_raw_table
 from ingestion.ledger.tables import LEDGER_TABLES
 from ingestion.warehouse import ensure_raw_schema
@@ -15,3 +17,4 @@ def migrate(urls: DatabaseUrls) -> None:
         ensure_raw_schema(warehouse)
         for table in LEDGER_TABLES:
             ensure_raw_table(warehouse, table)
+        grant_analyst_access(warehouse)

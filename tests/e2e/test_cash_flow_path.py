@@ -1,6 +1,7 @@
 """API -> ledger -> Dagster (raw load, dbt build, checks) -> mart -> Streamlit page."""
 
 import os
+import re
 import shutil
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -275,3 +276,21 @@ def test_a_backdated_entry_is_consolidated_by_the_next_run(
     assert after[1][0] == backdated_day and after[1][2] == before[1][2] + 1_000
     assert [row[3] for row in after[1:]] == [row[3] - 1_000 for row in before[1:]]
     assert after[-1][3] == final_balance - 1_000
+
+
+def analyst_queries() -> list[str]:
+    text = (REPO_ROOT / "docs" / "analysts.md").read_text(encoding="utf-8")
+    return re.findall(r"```sql\n(.*?)```", text, flags=re.DOTALL)
+
+
+def test_the_analyst_guide_queries_run_as_analyst(
+    pipeline_run: pipeline.PipelineSummary, warehouse_conn: psycopg.Connection
+) -> None:
+    queries = analyst_queries()
+    assert len(queries) >= 5
+    warehouse_conn.execute("set role analyst")
+    try:
+        for query in queries:
+            assert warehouse_conn.execute(query).fetchall(), query
+    finally:
+        warehouse_conn.execute("reset role")
