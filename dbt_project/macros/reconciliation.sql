@@ -1,0 +1,81 @@
+{# Helpers for bank reconciliation: account keys, text comparison and business-day distance. #}
+
+{# A statement file's account as `<COMPE code>/<account>`: the bank code as three digits, since
+   OFX writes BANKID 0341 where CSV layouts say 341. Unknown parts are spelled out, never null. #}
+{% macro statement_bank_account_id(bank_id_column, account_id_column, file_checksum_column) -%}
+    coalesce(lpad(nullif(ltrim({{ bank_id_column }}, '0'), ''), 3, '0'), 'unknown')
+        || '/'
+        || coalesce({{ account_id_column }}, 'file-' || left({{ file_checksum_column }}, 12))
+{%- endmacro %}
+
+{# Text for comparing descriptions: lower case, no accents, runs of anything but letters and
+   digits as one space. #}
+{% macro comparable_text(column) -%}
+    trim(regexp_replace(
+        translate(
+            lower({{ column }}),
+            'áàâãäéèêëíìîïóòôõöúùûüçñ',
+            'aaaaaeeeeiiiiooooouuuucn'
+        ),
+        '[^a-z0-9]+', ' ', 'g'
+    ))
+{%- endmacro %}
+
+{# A date's number among weekdays (Monday to Friday) counted from a Monday epoch; a Saturday or
+   Sunday shares the preceding Friday's number. The difference of two is the business days
+   between them. No holiday calendar: bank holidays count as business days. #}
+{% macro business_day_number(date_expression) -%}
+    (
+        5 * floor((({{ date_expression }}) - date '2001-01-01') / 7.0)::integer
+        + least(((({{ date_expression }}) - date '2001-01-01') % 7 + 7) % 7 + 1, 5)
+    )
+{%- endmacro %}
+
+{# Every ledger entry / bank line pair that may be matched, with the rule that would match them
+   (1 matched: same amount, same business date; 2 date_mismatch: same amount, another date within
+   the window; 3 amount_mismatch: same date and direction, amounts apart by at most the tolerance,
+   one description containing the other) and how far apart they are. Both relations need
+   merchant_id, currency, signed_amount_minor, business_date and description; the ledger one
+   ledger_item_id and occurred_at, the bank one bank_line_id and booked_at. #}
+{% macro reconciliation_candidate_pairs(ledger_relation, bank_relation) -%}
+    {%- set window_days = var('reconciliation_date_window_business_days') | int -%}
+    {%- set tolerance = var('reconciliation_amount_tolerance_minor') | int -%}
+    select
+        ledger.ledger_item_id,
+        bank.bank_line_id,
+        case
+            when bank.signed_amount_minor = ledger.signed_amount_minor
+                and bank.business_date = ledger.business_date then 1
+            when bank.signed_amount_minor = ledger.signed_amount_minor then 2
+            else 3
+        end as match_rule,
+        abs(bank.signed_amount_minor - ledger.signed_amount_minor) as amount_gap_minor,
+        abs({{ business_day_number('bank.business_date') }}
+            - {{ business_day_number('ledger.business_date') }}) as business_day_gap,
+        abs(bank.business_date - ledger.business_date) as day_gap,
+        abs(extract(epoch from bank.booked_at - ledger.occurred_at)) as seconds_gap
+    from {{ ledger_relation }} as ledger
+    inner join {{ bank_relation }} as bank
+        on bank.merchant_id = ledger.merchant_id
+        and bank.currency = ledger.currency
+    where
+        (
+            bank.signed_amount_minor = ledger.signed_amount_minor
+            and abs({{ business_day_number('bank.business_date') }}
+                - {{ business_day_number('ledger.business_date') }}) <= {{ window_days }}
+        )
+        or (
+            bank.business_date = ledger.business_date
+            and sign(bank.signed_amount_minor) = sign(ledger.signed_amount_minor)
+            and abs(bank.signed_amount_minor - ledger.signed_amount_minor)
+                between 1 and {{ tolerance }}
+            and {{ comparable_text('ledger.description') }} <> ''
+            and {{ comparable_text('bank.description') }} <> ''
+            and (
+                position({{ comparable_text('ledger.description') }}
+                    in {{ comparable_text('bank.description') }}) > 0
+                or position({{ comparable_text('bank.description') }}
+                    in {{ comparable_text('ledger.description') }}) > 0
+            )
+        )
+{%- endmacro %}

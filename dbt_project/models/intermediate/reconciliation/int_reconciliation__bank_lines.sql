@@ -1,0 +1,63 @@
+{#- Every booked bank line, from Open Finance and from statement files, with the merchant the
+    register gives its account (null: an account of an unknown merchant). Open Finance
+    transactions still pending are left out: their ids may change and they are not cash yet. -#}
+with registered_accounts as (
+    select * from {{ ref('merchant_bank_accounts') }}
+),
+
+openfinance as (
+    select
+        'openfinance' as bank_source,
+        account_id as bank_account_id,
+        'openfinance:' || account_id || ':' || transaction_id as bank_line_id,
+        transaction_id as bank_transaction_id,
+        signed_amount_minor,
+        currency,
+        transaction_at as booked_at,
+        booking_date as business_date,
+        transaction_name as description,
+        transaction_type,
+        counterparty_document_token
+    from {{ ref('stg_openfinance__transactions') }}
+    where is_final
+),
+
+statement_files as (
+    select
+        'statement_file' as bank_source,
+        bank_account_id,
+        'statement_file:' || statement_line_id as bank_line_id,
+        coalesce(fitid, file_checksum || ':' || line_number::text) as bank_transaction_id,
+        signed_amount_minor,
+        currency,
+        posted_at as booked_at,
+        posted_date as business_date,
+        description,
+        trntype as transaction_type,
+        null::text as counterparty_document_token
+    from {{ ref('stg_statements__lines') }}
+),
+
+bank_lines as (
+    select * from openfinance
+    union all
+    select * from statement_files
+)
+
+select
+    bank_lines.bank_line_id,
+    bank_lines.bank_source,
+    bank_lines.bank_account_id,
+    registered_accounts.merchant_id,
+    bank_lines.bank_transaction_id,
+    bank_lines.signed_amount_minor,
+    bank_lines.currency,
+    bank_lines.booked_at,
+    bank_lines.business_date,
+    bank_lines.description,
+    bank_lines.transaction_type,
+    bank_lines.counterparty_document_token
+from bank_lines
+left join registered_accounts
+    on registered_accounts.source = bank_lines.bank_source
+    and registered_accounts.bank_account_id = bank_lines.bank_account_id

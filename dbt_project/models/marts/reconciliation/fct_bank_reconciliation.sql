@@ -1,0 +1,148 @@
+{#- Each ledger entry matched against the bank lines of its merchant's registered accounts, one
+    row per matched pair or unmatched item.
+
+    Matching is one-to-one and deterministic. Every candidate pair (see the macro
+    reconciliation_candidate_pairs) gets one place in a total order: by rule (same amount and
+    date, then same amount within the date window, then same date with a small amount
+    difference), then amount gap, business-day gap, calendar-day gap, time gap, and the ids.
+    Each round accepts the pairs that are the best remaining candidate of both their ledger entry
+    and their bank line, then removes both from the later rounds; the best remaining pair is
+    always accepted, so the rounds converge to the greedy assignment in that order (a singular
+    test checks no matchable pair is left when the rounds run out). -#}
+{%- set rounds = var('reconciliation_match_rounds') | int -%}
+
+with ledger_entries as (
+    select * from {{ ref('int_reconciliation__ledger_entries') }}
+),
+
+bank_lines as (
+    select * from {{ ref('int_reconciliation__bank_lines') }}
+),
+
+candidates as (
+    select
+        *,
+        row_number() over (
+            order by
+                match_rule,
+                amount_gap_minor,
+                business_day_gap,
+                day_gap,
+                seconds_gap,
+                ledger_item_id,
+                bank_line_id
+        ) as candidate_order
+    from ({{ reconciliation_candidate_pairs('ledger_entries', 'bank_lines') }}) as pairs
+),
+
+remaining_0 as (
+    select ledger_item_id, bank_line_id, match_rule, candidate_order from candidates
+),
+{% for round in range(1, rounds + 1) %}
+round_{{ round }} as (
+    select ledger_item_id, bank_line_id, match_rule
+    from (
+        select
+            *,
+            min(candidate_order) over (partition by ledger_item_id) as best_for_ledger_entry,
+            min(candidate_order) over (partition by bank_line_id) as best_for_bank_line
+        from remaining_{{ round - 1 }}
+    ) as ranked
+    where candidate_order = best_for_ledger_entry
+      and candidate_order = best_for_bank_line
+),
+
+remaining_{{ round }} as (
+    select *
+    from remaining_{{ round - 1 }} as remaining
+    where not exists (
+        select 1 from round_{{ round }} as accepted
+        where accepted.ledger_item_id = remaining.ledger_item_id
+    )
+    and not exists (
+        select 1 from round_{{ round }} as accepted
+        where accepted.bank_line_id = remaining.bank_line_id
+    )
+),
+{% endfor %}
+matched_pairs as (
+    {%- for round in range(1, rounds + 1) %}
+    select * from round_{{ round }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+ledger_sides as (
+    select
+        ledger_entries.*,
+        matched_pairs.bank_line_id as matched_bank_line_id,
+        matched_pairs.match_rule
+    from ledger_entries
+    left join matched_pairs on matched_pairs.ledger_item_id = ledger_entries.ledger_item_id
+),
+
+items as (
+    select
+        case
+            when ledger_sides.ledger_item_id is null then 'only_in_bank'
+            when bank_lines.bank_line_id is null then 'only_in_ledger'
+            when ledger_sides.match_rule = 1 then 'matched'
+            when ledger_sides.match_rule = 2 then 'date_mismatch'
+            when ledger_sides.match_rule = 3 then 'amount_mismatch'
+        end as status,
+        coalesce(ledger_sides.merchant_id, bank_lines.merchant_id) as merchant_id,
+        coalesce(bank_lines.bank_source, ledger_sides.primary_bank_source) as bank_source,
+        coalesce(bank_lines.bank_account_id, ledger_sides.primary_bank_account_id)
+            as bank_account_id,
+        coalesce(ledger_sides.currency, bank_lines.currency) as currency,
+        ledger_sides.ledger_item_id,
+        ledger_sides.ledger_entry_id,
+        ledger_sides.external_id as ledger_external_id,
+        ledger_sides.business_date as ledger_business_date,
+        ledger_sides.occurred_at as ledger_occurred_at,
+        ledger_sides.signed_amount_minor as ledger_amount_minor,
+        ledger_sides.description as ledger_description,
+        ledger_sides.category as ledger_category,
+        bank_lines.bank_line_id,
+        bank_lines.bank_transaction_id,
+        bank_lines.business_date as bank_business_date,
+        bank_lines.booked_at as bank_booked_at,
+        bank_lines.signed_amount_minor as bank_amount_minor,
+        bank_lines.description as bank_description,
+        bank_lines.transaction_type as bank_transaction_type,
+        bank_lines.counterparty_document_token as bank_counterparty_document_token
+    from ledger_sides
+    full outer join bank_lines on bank_lines.bank_line_id = ledger_sides.matched_bank_line_id
+)
+
+select
+    md5(coalesce(ledger_item_id, '') || '|' || coalesce(bank_line_id, ''))
+        as reconciliation_item_id,
+    status,
+    merchant_id,
+    merchant_id is not null as has_known_merchant,
+    bank_source,
+    bank_account_id,
+    coalesce(ledger_business_date, bank_business_date) as business_date,
+    currency,
+    (coalesce(bank_amount_minor, 0) - coalesce(ledger_amount_minor, 0))::bigint
+        as difference_minor,
+    (bank_business_date - ledger_business_date)::integer as date_difference_days,
+    ledger_entry_id,
+    ledger_external_id,
+    ledger_business_date,
+    ledger_occurred_at,
+    ledger_amount_minor,
+    ledger_description,
+    ledger_category,
+    bank_line_id,
+    bank_transaction_id,
+    bank_business_date,
+    bank_booked_at,
+    bank_amount_minor,
+    bank_description,
+    bank_transaction_type,
+    bank_counterparty_document_token
+from items
