@@ -36,46 +36,53 @@
    the window; 3 amount_mismatch: same date and direction, amounts apart by at most the tolerance,
    one description containing the other) and how far apart they are. Both relations need
    merchant_id, currency, signed_amount_minor, business_date and description; the ledger one
-   ledger_item_id and occurred_at, the bank one bank_line_id and booked_at. #}
+   ledger_item_id and occurred_at, the bank one bank_line_id and booked_at. Two equi-joins (on the
+   amount, on the date) rather than one on the merchant, so the pairs stay few. #}
 {% macro reconciliation_candidate_pairs(ledger_relation, bank_relation) -%}
     {%- set window_days = var('reconciliation_date_window_business_days') | int -%}
     {%- set tolerance = var('reconciliation_amount_tolerance_minor') | int -%}
+    {%- set business_day_gap -%}
+        abs({{ business_day_number('bank.business_date') }}
+            - {{ business_day_number('ledger.business_date') }})
+    {%- endset -%}
+    {%- set ledger_text = comparable_text('ledger.description') -%}
+    {%- set bank_text = comparable_text('bank.description') -%}
     select
         ledger.ledger_item_id,
         bank.bank_line_id,
-        case
-            when bank.signed_amount_minor = ledger.signed_amount_minor
-                and bank.business_date = ledger.business_date then 1
-            when bank.signed_amount_minor = ledger.signed_amount_minor then 2
-            else 3
-        end as match_rule,
-        abs(bank.signed_amount_minor - ledger.signed_amount_minor) as amount_gap_minor,
-        abs({{ business_day_number('bank.business_date') }}
-            - {{ business_day_number('ledger.business_date') }}) as business_day_gap,
+        case when bank.business_date = ledger.business_date then 1 else 2 end as match_rule,
+        0::bigint as amount_gap_minor,
+        {{ business_day_gap }} as business_day_gap,
         abs(bank.business_date - ledger.business_date) as day_gap,
         abs(extract(epoch from bank.booked_at - ledger.occurred_at)) as seconds_gap
     from {{ ledger_relation }} as ledger
     inner join {{ bank_relation }} as bank
         on bank.merchant_id = ledger.merchant_id
         and bank.currency = ledger.currency
-    where
-        (
-            bank.signed_amount_minor = ledger.signed_amount_minor
-            and abs({{ business_day_number('bank.business_date') }}
-                - {{ business_day_number('ledger.business_date') }}) <= {{ window_days }}
-        )
-        or (
-            bank.business_date = ledger.business_date
-            and sign(bank.signed_amount_minor) = sign(ledger.signed_amount_minor)
-            and abs(bank.signed_amount_minor - ledger.signed_amount_minor)
-                between 1 and {{ tolerance }}
-            and {{ comparable_text('ledger.description') }} <> ''
-            and {{ comparable_text('bank.description') }} <> ''
-            and (
-                position({{ comparable_text('ledger.description') }}
-                    in {{ comparable_text('bank.description') }}) > 0
-                or position({{ comparable_text('bank.description') }}
-                    in {{ comparable_text('ledger.description') }}) > 0
-            )
+        and bank.signed_amount_minor = ledger.signed_amount_minor
+    where {{ business_day_gap }} <= {{ window_days }}
+
+    union all
+
+    select
+        ledger.ledger_item_id,
+        bank.bank_line_id,
+        3 as match_rule,
+        abs(bank.signed_amount_minor - ledger.signed_amount_minor)::bigint as amount_gap_minor,
+        0 as business_day_gap,
+        0 as day_gap,
+        abs(extract(epoch from bank.booked_at - ledger.occurred_at)) as seconds_gap
+    from {{ ledger_relation }} as ledger
+    inner join {{ bank_relation }} as bank
+        on bank.merchant_id = ledger.merchant_id
+        and bank.currency = ledger.currency
+        and bank.business_date = ledger.business_date
+        and sign(bank.signed_amount_minor) = sign(ledger.signed_amount_minor)
+    where abs(bank.signed_amount_minor - ledger.signed_amount_minor) between 1 and {{ tolerance }}
+        and {{ ledger_text }} <> ''
+        and {{ bank_text }} <> ''
+        and (
+            position({{ ledger_text }} in {{ bank_text }}) > 0
+            or position({{ bank_text }} in {{ ledger_text }}) > 0
         )
 {%- endmacro %}
