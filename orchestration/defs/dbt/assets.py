@@ -5,7 +5,13 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from orchestration.defs.dbt.project import dbt_profile_env
 from orchestration.defs.resources import FluxoDatabases
@@ -27,7 +33,10 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
-        dagster_dbt_translator=FluxoDbtTranslator(),
+        # raw/statement_lines writes two tables that dbt reads as two sources.
+        dagster_dbt_translator=FluxoDbtTranslator(
+            settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True)
+        ),
     )
     def fluxo_dbt_models(
         context: dg.AssetExecutionContext, dbt: DbtCliResource, databases: FluxoDatabases
