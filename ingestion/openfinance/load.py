@@ -172,8 +172,7 @@ def load_openfinance(
         ensure_openfinance_tables(conn)
         before = parse_watermark(read_watermark(conn, WATERMARK_SOURCE))
         window = booking_window(from_date or end, end, before, overlap_days=overlap_days)
-        _create_staging(conn)
-        _fetch_into(conn, client, window, batch_id, counts)
+        _fetch_into(_create_staging(conn), client, window, batch_id, counts)
         try:
             check_error_rate(
                 SOURCE_NAME, counts.records_quarantined, counts.records_seen, max_error_rate
@@ -242,44 +241,59 @@ def _identifiers(columns: Sequence[str], prefix: str | None = None) -> sql.Compo
     return sql.SQL(", ").join(sql.Identifier(prefix, c) for c in columns)
 
 
-def _create_staging(conn: psycopg.Connection) -> None:
+@dataclass(frozen=True)
+class _Staging:
+    """The run's staging tables, filled page by page with a binary COPY: PostgreSQL then reads
+    timestamps, dates and integers without parsing text, and psycopg writes them with less work
+    (about half the time of a text COPY each side). Binary needs each column's type, read from
+    the catalogue so it always matches the DDL."""
+
+    conn: psycopg.Connection
+    column_types: dict[str, list[int]]
+
+    def take(self, table: str, split: RecordSplit, batch_id: str, counts: RunCounts) -> None:
+        """Stage a page's valid rows and quarantine its rejects, in the run's transaction."""
+        self._copy(table, split.rows)
+        quarantine(self.conn, SOURCE_NAME, batch_id, split.rejected)
+        counts.records_seen += split.seen
+        counts.records_quarantined += len(split.rejected)
+
+    def _copy(self, table: str, rows: Sequence[tuple[object, ...]]) -> None:
+        if not rows:
+            return
+        statement = sql.SQL("copy {} ({}) from stdin (format binary)").format(
+            _staging_name(table), _identifiers(_STAGED[table])
+        )
+        with self.conn.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.set_types(self.column_types[table])
+            for row in rows:
+                copy.write_row(row)
+
+
+def _create_staging(conn: psycopg.Connection) -> _Staging:
     """Temporary tables shaped like the raw ones; `_arrival` orders repeats of a record."""
+    column_types: dict[str, list[int]] = {}
     for table, columns in _STAGED.items():
+        staging = _staging_name(table)
         conn.execute(
             sql.SQL(
                 "create temp table {staging} on commit drop as select {cols} from {raw} limit 0;"
                 " alter table {staging} add column _arrival bigint generated always as identity"
-            ).format(
-                staging=_staging_name(table),
-                cols=_identifiers(columns),
-                raw=sql.Identifier("raw", table),
-            )
+            ).format(staging=staging, cols=_identifiers(columns), raw=sql.Identifier("raw", table))
         )
-
-
-def _copy_rows(conn: psycopg.Connection, table: str, rows: Sequence[tuple[object, ...]]) -> None:
-    if not rows:
-        return
-    statement = sql.SQL("copy {} ({}) from stdin").format(
-        _staging_name(table), _identifiers(_STAGED[table])
-    )
-    with conn.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _take(
-    conn: psycopg.Connection, table: str, split: RecordSplit, batch_id: str, counts: RunCounts
-) -> None:
-    """Stage a page's valid rows and quarantine its rejects, in the run's transaction."""
-    _copy_rows(conn, table, split.rows)
-    quarantine(conn, SOURCE_NAME, batch_id, split.rejected)
-    counts.records_seen += split.seen
-    counts.records_quarantined += len(split.rejected)
+        type_by_column: dict[str, int] = dict(
+            conn.execute(
+                "select attname::text, atttypid::int from pg_attribute"
+                " where attrelid = %s::regclass and attnum > 0 and not attisdropped",
+                (staging.as_string(conn),),
+            ).fetchall()
+        )
+        column_types[table] = [type_by_column[column] for column in columns]
+    return _Staging(conn, column_types)
 
 
 def _fetch_into(
-    conn: psycopg.Connection,
+    staging: _Staging,
     client: OpenFinanceClient,
     window: BookingWindow,
     batch_id: str,
@@ -291,14 +305,14 @@ def _fetch_into(
     for page in client.accounts():
         valid, split = read_accounts(page.data)
         accounts.extend(valid)
-        _take(conn, "openfinance_accounts", split, batch_id, counts)
+        staging.take("openfinance_accounts", split, batch_id, counts)
     for account in accounts:
         counts.account_ids.append(account.account_id)
         balances = read_balances(account.account_id, client.balances(account.account_id).data)
-        _take(conn, "openfinance_balances", balances, batch_id, counts)
+        staging.take("openfinance_balances", balances, batch_id, counts)
         for page in client.transactions(account.account_id, window.from_date, window.to_date):
             split = read_transactions(account.account_id, page.data)
-            _take(conn, "openfinance_transactions", split, batch_id, counts)
+            staging.take("openfinance_transactions", split, batch_id, counts)
 
 
 def _latest_per_key(versioned: _Versioned) -> sql.Composed:

@@ -142,6 +142,8 @@ class Transaction(BaseModel):
         no time); read them into the v2 shape when v2's own fields are absent."""
         if not isinstance(raw, dict):
             return raw
+        if isinstance(raw.get("transactionAmount"), dict) and "transactionDateTime" in raw:
+            return raw  # already v2: nothing to read, so no copy to make (the common case)
         record = dict(raw)
         if "transactionAmount" not in record and "amount" in record:
             record["transactionAmount"] = record["amount"]
@@ -158,7 +160,9 @@ class Transaction(BaseModel):
     @field_validator("partie_cnpj_cpf", mode="before")
     @classmethod
     def _digits_only(cls, value: object) -> object:
-        return re.sub(r"[.\-/\s]", "", value) if isinstance(value, str) else value
+        if not isinstance(value, str) or value.isdigit():
+            return value  # nothing to strip; most documents already come as bare digits
+        return re.sub(r"[.\-/\s]", "", value)
 
     @property
     def is_final(self) -> bool:
@@ -250,7 +254,9 @@ def parse_page(payload: object, *, single: bool = False) -> Page:
         parsed_links = Links.model_validate(links)
     except ValidationError as error:
         raise MalformedPage(f"unreadable links: {error.errors()[0]['msg']}") from error
-    return Page(data=data, links=parsed_links, meta=meta)
+    # `data` and `meta` were checked above and JSON object keys are always text, so letting
+    # pydantic validate them again would only copy every record of the page.
+    return Page.model_construct(data=data, links=parsed_links, meta=meta)
 
 
 def next_page_url(page: Page, current_url: str) -> str | None:
