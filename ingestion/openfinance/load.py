@@ -56,7 +56,7 @@ OPENFINANCE_TABLES_DDL = """
 create table if not exists raw.openfinance_accounts (
     account_id    text not null,
     brand_name    text not null,
-    company_cnpj  text not null,
+    company_cnpj_token text not null,
     account_type  text not null,
     compe_code    text not null,
     branch_code   text,
@@ -95,7 +95,7 @@ create table if not exists raw.openfinance_transactions (
     currency            text not null,
     transaction_at      timestamptz not null,
     booking_date        date not null,
-    partie_cnpj_cpf     text,
+    partie_document_token text,  -- the counterparty's CPF/CNPJ, tokenized
     partie_person_type  text,
     partie_compe_code   text,
     partie_branch_code  text,
@@ -153,13 +153,14 @@ def load_openfinance(
     client: OpenFinanceClient,
     warehouse_dsn: str,
     *,
+    token_key: str,
     from_date: date | None = None,
     to_date: date | None = None,
     overlap_days: int = DEFAULT_OVERLAP_DAYS,
     max_error_rate: float = DEFAULT_MAX_ERROR_RATE,
 ) -> OpenFinanceLoadResult:
     """Fetch the booking days [from_date, to_date] (default: today in São Paulo, both), widened
-    by the overlap, and load them.
+    by the overlap, and load them. CPF/CNPJ land tokenized with `token_key`.
 
     Records that fail validation go to raw._quarantine with the reason. When more than
     `max_error_rate` of the records fail, the rejects are still quarantined (so the reasons can be
@@ -172,7 +173,7 @@ def load_openfinance(
         ensure_openfinance_tables(conn)
         before = parse_watermark(read_watermark(conn, WATERMARK_SOURCE))
         window = booking_window(from_date or end, end, before, overlap_days=overlap_days)
-        _fetch_into(_create_staging(conn), client, window, batch_id, counts)
+        _fetch_into(_create_staging(conn), client, window, batch_id, token_key, counts)
         try:
             check_error_rate(
                 SOURCE_NAME, counts.records_quarantined, counts.records_seen, max_error_rate
@@ -297,13 +298,14 @@ def _fetch_into(
     client: OpenFinanceClient,
     window: BookingWindow,
     batch_id: str,
+    token_key: str,
     counts: RunCounts,
 ) -> None:
     """Read every consented account, its balances and its transactions in `window`, page by
     page, into the staging tables."""
     accounts = []
     for page in client.accounts():
-        valid, split = read_accounts(page.data)
+        valid, split = read_accounts(page.data, token_key)
         accounts.extend(valid)
         staging.take("openfinance_accounts", split, batch_id, counts)
     for account in accounts:
@@ -311,7 +313,7 @@ def _fetch_into(
         balances = read_balances(account.account_id, client.balances(account.account_id).data)
         staging.take("openfinance_balances", balances, batch_id, counts)
         for page in client.transactions(account.account_id, window.from_date, window.to_date):
-            split = read_transactions(account.account_id, page.data)
+            split = read_transactions(account.account_id, page.data, token_key)
             staging.take("openfinance_transactions", split, batch_id, counts)
 
 

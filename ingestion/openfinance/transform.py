@@ -9,13 +9,14 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ingestion.documents import mask_documents_in_text, tokenize
 from ingestion.openfinance.models import Account, Balances, Transaction
 from ingestion.warehouse import RejectedRecord
 
 ACCOUNT_COLUMNS = (
     "account_id",
     "brand_name",
-    "company_cnpj",
+    "company_cnpj_token",
     "account_type",
     "compe_code",
     "branch_code",
@@ -43,7 +44,7 @@ TRANSACTION_COLUMNS = (
     "currency",
     "transaction_at",
     "booking_date",
-    "partie_cnpj_cpf",
+    "partie_document_token",
     "partie_person_type",
     "partie_compe_code",
     "partie_branch_code",
@@ -72,8 +73,15 @@ class RecordSplit:
 
 
 def payload_text(record: object) -> str:
-    # Decimals come from JSON read with parse_float=Decimal; keep them as written.
-    return json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+    """The record as JSON for quarantine, with any CPF/CNPJ in it masked (clear documents live
+    only in the restricted KYC table). Decimals, read with parse_float=Decimal, stay as written."""
+    return mask_documents_in_text(
+        json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+    )
+
+
+def document_token(document: str | None, token_key: str) -> str | None:
+    return None if document is None else tokenize(document, token_key)
 
 
 def _checksum(text: str) -> str:
@@ -117,8 +125,11 @@ def _text_field(record: Mapping[str, Any], name: str) -> str:
     return value if isinstance(value, str) and value else "?"
 
 
-def read_accounts(records: Iterable[Mapping[str, Any]]) -> tuple[list[Account], RecordSplit]:
-    """Valid accounts (to fetch balances and transactions for) and their raw rows."""
+def read_accounts(
+    records: Iterable[Mapping[str, Any]], token_key: str
+) -> tuple[list[Account], RecordSplit]:
+    """Valid accounts (to fetch balances and transactions for) and their raw rows, the
+    institution's CNPJ tokenized."""
     accounts: list[Account] = []
 
     def row(account: Account) -> Row:
@@ -126,7 +137,7 @@ def read_accounts(records: Iterable[Mapping[str, Any]]) -> tuple[list[Account], 
         return (
             account.account_id,
             account.brand_name,
-            account.company_cnpj,
+            document_token(account.company_cnpj, token_key),
             account.account_type,
             account.compe_code,
             account.branch_code,
@@ -152,7 +163,7 @@ def read_balances(account_id: str, records: Iterable[Mapping[str, Any]]) -> Reco
     return _split("balances", records, Balances, lambda _: account_id, row)
 
 
-def transaction_row(account_id: str, txn: Transaction) -> Row:
+def transaction_row(account_id: str, txn: Transaction, token_key: str) -> Row:
     return (
         account_id,
         txn.transaction_id,
@@ -166,7 +177,7 @@ def transaction_row(account_id: str, txn: Transaction) -> Row:
         txn.amount.currency,
         txn.transaction_at,
         txn.booking_date,
-        txn.partie_cnpj_cpf,
+        document_token(txn.partie_cnpj_cpf, token_key),
         txn.partie_person_type,
         txn.partie_compe_code,
         txn.partie_branch_code,
@@ -178,8 +189,11 @@ def transaction_row(account_id: str, txn: Transaction) -> Row:
 _IS_FINAL = TRANSACTION_COLUMNS.index("is_final")
 
 
-def read_transactions(account_id: str, records: Iterable[Mapping[str, Any]]) -> RecordSplit:
-    """Rows of one account's transactions, one per transactionId.
+def read_transactions(
+    account_id: str, records: Iterable[Mapping[str, Any]], token_key: str
+) -> RecordSplit:
+    """Rows of one account's transactions, one per transactionId, the counterparty's CPF/CNPJ
+    tokenized.
 
     Overlapping pages can repeat a transaction; a final version beats a pending one, otherwise
     the later one wins (one upsert cannot touch the same key twice)."""
@@ -188,7 +202,7 @@ def read_transactions(account_id: str, records: Iterable[Mapping[str, Any]]) -> 
         records,
         Transaction,
         lambda r: f"{account_id}:{_text_field(r, 'transactionId')}",
-        lambda txn: transaction_row(account_id, txn),
+        lambda txn: transaction_row(account_id, txn, token_key),
     )
     by_id: dict[str, Row] = {}
     for row in split.rows:

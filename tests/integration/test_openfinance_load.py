@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from fluxo.databases import DatabaseUrls
+from ingestion.documents import tokenize
 from ingestion.openfinance import load as openfinance_load
 from ingestion.openfinance.client import OpenFinanceClient, OpenFinanceSettings
 from ingestion.openfinance.load import (
@@ -24,6 +25,7 @@ from orchestration.defs.openfinance import OpenFinanceSource, openfinance_assets
 from orchestration.defs.resources import FluxoDatabases
 
 TODAY = date(2026, 3, 4)
+TOKEN_KEY = "integration-test-document-token-key-" + "0" * 32
 MERCHANTS = ["padaria-pao-dourado", "tech-store-online"]
 BAD_AMOUNT = {
     "transactionId": "BAD-AMOUNT-1",
@@ -80,7 +82,7 @@ def client(base_url: str) -> OpenFinanceClient:
 
 def load(base_url: str, dsn: str, **options: Any) -> Any:
     with client(base_url) as of_client:
-        return load_openfinance(of_client, dsn, to_date=TODAY, **options)
+        return load_openfinance(of_client, dsn, token_key=TOKEN_KEY, to_date=TODAY, **options)
 
 
 def counts(conn: psycopg.Connection) -> tuple[int, int, int, int]:
@@ -139,6 +141,31 @@ def test_loading_twice_loads_everything_once(
         " where account_id = 'acc-padaria-pao-dourado'"
     ).fetchone()
     assert ledger_total == balance  # all its history lies in the window: they must agree
+
+
+def test_no_clear_document_lands_in_raw(
+    warehouse: psycopg.Connection, dsn: str, simulator: OpenFinanceSimulator, base_url: str
+) -> None:
+    load(base_url, dsn)
+    documents = {
+        t.partie_cnpj_cpf
+        for account in simulator.data.accounts
+        for t in simulator.account_transactions(account.account_id)
+        if t.partie_cnpj_cpf
+    }
+    assert documents  # the simulator's bank has counterparties to hide
+    tokens = {
+        row[0]
+        for row in warehouse.execute(
+            "select partie_document_token from raw.openfinance_transactions"
+            " where partie_document_token is not null"
+        ).fetchall()
+    }
+    assert tokens and tokens <= {tokenize(document, TOKEN_KEY) for document in documents}
+    raw_text = warehouse.execute(
+        "select string_agg(t::text, ' ') from raw.openfinance_transactions t"
+    ).fetchone()
+    assert raw_text is not None and not any(d in raw_text[0] for d in documents)
 
 
 def test_a_pending_transaction_whose_id_changes_is_withdrawn_and_replaced(
@@ -212,8 +239,12 @@ def test_past_the_error_rate_nothing_but_the_rejects_is_written(
 
 
 def test_asset_materializes_a_booking_day(
-    warehouse: psycopg.Connection, simulator: OpenFinanceSimulator, base_url: str
+    warehouse: psycopg.Connection,
+    simulator: OpenFinanceSimulator,
+    base_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("FLUXO_DOCUMENT_TOKEN_KEY", TOKEN_KEY)
     resources = {
         "openfinance": OpenFinanceSource(base_url=base_url, page_size=10),
         "databases": FluxoDatabases(),
@@ -242,7 +273,9 @@ def test_back_filling_an_earlier_day_keeps_the_watermark(
 ) -> None:
     load(base_url, dsn)
     with client(base_url) as of_client:
-        earlier = load_openfinance(of_client, dsn, to_date=TODAY - timedelta(days=2))
+        earlier = load_openfinance(
+            of_client, dsn, token_key=TOKEN_KEY, to_date=TODAY - timedelta(days=2)
+        )
 
     assert (earlier.window_from, earlier.window_to) == (
         TODAY - timedelta(days=5),

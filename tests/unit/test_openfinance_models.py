@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from ingestion.documents import tokenize
 from ingestion.http_retries import parse_retry_after
 from ingestion.openfinance.models import (
     Balances,
@@ -28,6 +29,7 @@ from ingestion.openfinance.transform import (
     read_transactions,
 )
 
+TOKEN_KEY = "unit-test-document-token-key-" + "0" * 32
 PAGE_URL = "https://bank.example/open-banking/accounts/v2/accounts/a1/transactions?page=1"
 
 
@@ -219,7 +221,7 @@ def test_malformed_next_links_are_refused(link: str) -> None:
 
 def test_read_transactions_quarantines_bad_records_with_a_reason() -> None:
     bad = v2_transaction(transactionId="TXN-0002", transactionAmount={"amount": "12,34"})
-    split = read_transactions("acc-1", [v2_transaction(), bad])
+    split = read_transactions("acc-1", [v2_transaction(), bad], TOKEN_KEY)
 
     assert [row[1] for row in split.rows] == ["TXN-0001"]
     [rejected] = split.rejected
@@ -229,10 +231,23 @@ def test_read_transactions_quarantines_bad_records_with_a_reason() -> None:
     assert split.seen == 2
 
 
+def test_read_transactions_tokenizes_the_counterparty_and_masks_rejects() -> None:
+    bad = v2_transaction(transactionId="TXN-0002", transactionAmount={"amount": "12,34"})
+    split = read_transactions("acc-1", [v2_transaction(), bad], TOKEN_KEY)
+
+    [row] = split.rows
+    token = row[TRANSACTION_COLUMNS.index("partie_document_token")]
+    assert token == tokenize("12345678000195", TOKEN_KEY)
+    assert "12345678000195" not in repr(row)
+    [rejected] = split.rejected
+    assert "12.345.678/0001-95" not in rejected.payload
+    assert "**.***.***/0001-**" in rejected.payload
+
+
 def test_read_transactions_keeps_one_row_per_id_final_first() -> None:
     final = v2_transaction()
     pending = v2_transaction(completedAuthorisedPaymentType="TRANSACAO_PROCESSANDO")
-    split = read_transactions("acc-1", [final, pending])
+    split = read_transactions("acc-1", [final, pending], TOKEN_KEY)
     [row] = split.rows
     assert row[TRANSACTION_COLUMNS.index("status")] == "TRANSACAO_EFETIVADA"
 
@@ -248,7 +263,7 @@ def test_read_accounts_returns_the_valid_ones() -> None:
         "checkDigit": "4",
         "accountId": "acc-1",
     }
-    accounts, split = read_accounts([good, {**good, "accountId": "bad id"}])
+    accounts, split = read_accounts([good, {**good, "accountId": "bad id"}], TOKEN_KEY)
     assert [a.account_id for a in accounts] == ["acc-1"]
     assert len(split.rows) == 1 and len(split.rejected) == 1
 

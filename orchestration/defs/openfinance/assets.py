@@ -6,6 +6,7 @@ from datetime import date
 import dagster as dg
 from pydantic import Field
 
+from ingestion.documents import document_token_key
 from ingestion.openfinance.client import OpenFinanceError
 from ingestion.openfinance.load import (
     DEFAULT_MAX_ERROR_RATE,
@@ -79,6 +80,7 @@ def raw_openfinance_tables(
             result = load_openfinance(
                 client,
                 databases.urls().warehouse_dsn,
+                token_key=document_token_key(),
                 from_date=date.fromisoformat(days.start),
                 to_date=date.fromisoformat(days.end),
                 overlap_days=config.overlap_days,

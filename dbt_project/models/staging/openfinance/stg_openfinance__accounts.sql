@@ -9,7 +9,7 @@ with versions as (
 select
     account_id,
     brand_name,
-    company_cnpj,
+    company_cnpj_token,
     account_type,
     compe_code,
     branch_code,

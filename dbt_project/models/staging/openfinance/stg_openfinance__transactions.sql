@@ -23,7 +23,7 @@ select
     currency,
     transaction_at,
     booking_date,
-    partie_cnpj_cpf as counterparty_document_token,
+    partie_document_token as counterparty_document_token,
     partie_person_type as counterparty_person_type,
     partie_compe_code as counterparty_compe_code,
     partie_branch_code as counterparty_branch_code,
