@@ -20,6 +20,7 @@ from typing import Literal
 import psycopg
 from psycopg import sql
 
+from ingestion.documents import mask_documents_in_text
 from ingestion.statements.models import ParsedStatement, UnreadableStatement
 from ingestion.statements.parse import parse_statement
 from ingestion.statements.reader import StatementFile, landed_files, read_statement_file
@@ -225,13 +226,13 @@ class _LoadPlan:
             if outcome is not None and outcome.status == "quarantined":
                 records.append(RejectedRecord(
                     record_key=file.checksum,
-                    payload=_as_text(file.content),
+                    payload=mask_documents_in_text(_as_text(file.content)),
                     reason=f"{file.name}: {outcome.reason}",
                 ))  # fmt: skip
             for line in statement.rejected if statement is not None else ():
                 records.append(RejectedRecord(
                     record_key=f"{file.checksum}:{line.line_number}",
-                    payload=line.payload.replace("\x00", ""),
+                    payload=mask_documents_in_text(line.payload.replace("\x00", "")),
                     reason=f"{file.name} line {line.line_number}: {line.reason}",
                 ))  # fmt: skip
         return records

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from ofxtools.Types import DateTime as OfxDateTime
 
+from ingestion.documents import mask_documents_in_text
 from ingestion.statements.models import ParsedStatement, StatementHeader, StatementLine
 
 BUSINESS_TIMEZONE = ZoneInfo("America/Sao_Paulo")
@@ -138,7 +139,9 @@ LineRow = tuple[
 
 
 def line_row(file_checksum: str, header: StatementHeader, line: StatementLine) -> LineRow:
-    """A line as a row of raw.statement_lines, in LINE_COLUMNS order."""
+    """A line as a row of raw.statement_lines, in LINE_COLUMNS order. Banks write the
+    counterparty's CPF/CNPJ into descriptions ("PIX RECEBIDO 123.456.789-09 ..."): it is masked,
+    since clear documents live only in the restricted KYC table."""
     return (
         file_checksum,
         line.line_number,
@@ -151,6 +154,6 @@ def line_row(file_checksum: str, header: StatementHeader, line: StatementLine) -
         line.currency,
         line.posted_at,
         line.posted_date,
-        line.description,
-        line.reference,
+        mask_documents_in_text(line.description),
+        None if line.reference is None else mask_documents_in_text(line.reference),
     )

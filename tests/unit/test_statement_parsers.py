@@ -5,13 +5,21 @@ from pathlib import Path
 
 import pytest
 
+from ingestion.documents import check_digits_cpf
 from ingestion.statements.csv_layouts import ITAU
-from ingestion.statements.models import StatementFormat, UnreadableStatement
+from ingestion.statements.models import (
+    StatementFormat,
+    StatementHeader,
+    StatementLine,
+    UnreadableStatement,
+)
 from ingestion.statements.parse import parse_statement
 from ingestion.statements.transform import (
+    LINE_COLUMNS,
     InvalidField,
     amount_to_minor,
     ledger_balance_matches,
+    line_row,
     ofx_datetime_to_utc,
 )
 
@@ -287,3 +295,23 @@ def test_a_file_that_cannot_be_read_at_all_is_refused_with_its_reason(
 ) -> None:
     with pytest.raises(UnreadableStatement, match=reason):
         parse_statement(content)
+
+
+def test_a_document_in_a_line_description_is_masked_in_its_row() -> None:
+    cpf = check_digits_cpf("123456789")
+    line = StatementLine(
+        line_number=1,
+        amount_minor=15_000,
+        currency="BRL",
+        posted_at=datetime(2026, 11, 2, 13, 0, tzinfo=UTC),
+        posted_date=date(2026, 11, 2),
+        description=f"PIX RECEBIDO {cpf[:3]}.{cpf[3:6]}.{cpf[6:9]}-{cpf[9:]} MARIA",
+        trntype="CREDIT",
+        reference=cpf,
+    )
+    row = dict(
+        zip(LINE_COLUMNS, line_row("checksum", StatementHeader(format="csv"), line), strict=True)
+    )
+
+    assert row["description"] == "PIX RECEBIDO ***.456.789-** MARIA"
+    assert row["reference"] == "***.456.789-**"
