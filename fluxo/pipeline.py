@@ -14,13 +14,15 @@ from pathlib import Path
 
 import dagster as dg
 from dagster import DagsterInstance
+
+# The tags of a single-run backfill over a partition range; Dagster does not export them publicly.
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
 from fluxo.seed import DEMO_DAYS
-from ingestion.openfinance.load import business_today
+from ingestion.business_day import business_today
 from orchestration.definitions import OPENFINANCE_JOB, UNPARTITIONED_JOB, defs
 from orchestration.defs.dbt.project import dbt_profile_env, dbt_project, prepare_manifest
 from orchestration.defs.openfinance.assets import TRANSACTIONS_KEY

@@ -131,26 +131,25 @@ def dashboard_server(settings: Settings) -> Server:
     )
 
 
-def openfinance_simulator(settings: Settings) -> Server:
+def _simulator(settings: Settings, name: str, source: str, port: int) -> Server:
     return Server(
-        name="Bank simulator",
-        command=[str(BIN_DIR / "fluxo"), "serve", "openfinance"],
+        name=name,
+        command=[str(BIN_DIR / "fluxo"), "serve", source],
         host=settings.host,
-        port=settings.openfinance_simulator_port,
+        port=port,
         open_path="/docs",
         ready_path="/admin/faults",
+    )
+
+
+def openfinance_simulator(settings: Settings) -> Server:
+    return _simulator(
+        settings, "Bank simulator", "openfinance", settings.openfinance_simulator_port
     )
 
 
 def kyc_simulator(settings: Settings) -> Server:
-    return Server(
-        name="KYC simulator",
-        command=[str(BIN_DIR / "fluxo"), "serve", "kyc"],
-        host=settings.host,
-        port=settings.kyc_simulator_port,
-        open_path="/docs",
-        ready_path="/admin/faults",
-    )
+    return _simulator(settings, "KYC simulator", "kyc", settings.kyc_simulator_port)
 
 
 def simulator_environment(settings: Settings) -> dict[str, str]:

@@ -17,22 +17,14 @@ import httpx
 import pybreaker
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from tenacity import (
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-)
 
 from ingestion.documents import Document
 from ingestion.http_retries import (
-    BreakerWatch,
+    GuardedCalls,
     RateLimited,
-    Retryable,
     RetryCounters,
     ServerFailure,
-    count_retries,
     parse_retry_after,
-    retry_wait,
 )
 
 RECORDED_STATUSES = frozenset({200, 400, 404})
@@ -105,14 +97,14 @@ class KycClient:
     ) -> None:
         self.settings = settings
         self._stats = ClientStats()
-        self._breaker = breaker or pybreaker.CircuitBreaker(
-            fail_max=settings.breaker_fail_max,
-            reset_timeout=settings.breaker_reset_seconds,
+        self._calls = GuardedCalls(
+            settings.url,
+            settings,
+            self._stats,
             exclude=[RateLimited, RequestRejected],
-            name="kyc",
+            unavailable=SourceUnavailable,
+            breaker=breaker,
         )
-        self._breaker.add_listener(BreakerWatch(self._stats))
-        self._stats.breaker_state = self._breaker.current_state
         self._http = httpx.Client(
             base_url=settings.url.rstrip("/"),
             timeout=httpx.Timeout(
@@ -138,7 +130,7 @@ class KycClient:
 
     @property
     def stats(self) -> ClientStats:
-        self._stats.breaker_state = self._breaker.current_state
+        self._calls.counters_now()
         return ClientStats(**asdict(self._stats))
 
     def lookup(self, document: Document) -> ProviderAnswer:
@@ -148,33 +140,8 @@ class KycClient:
         url = f"{path.rstrip('/')}/{document.value}"
         where = f"{document.kind} {document.masked}"
         self._stats.lookups += 1
-        retrying = Retrying(
-            stop=stop_after_attempt(self.settings.max_attempts),
-            wait=retry_wait(
-                self.settings.max_retry_after_seconds,
-                self.settings.backoff_initial_seconds,
-                self.settings.backoff_max_seconds,
-            ),
-            retry=retry_if_exception_type(Retryable),
-            before_sleep=count_retries(self._stats),
-            reraise=True,
-        )
-        try:
-            for attempt in retrying:
-                with attempt:
-                    status, body = self._breaker.call(self._attempt, url, where)
-                    return ProviderAnswer(document, status, body, datetime.now(UTC))
-        except pybreaker.CircuitBreakerError as error:
-            self._stats.breaker_state = self._breaker.current_state
-            raise SourceUnavailable(
-                f"circuit breaker open after repeated failures of {self.settings.url}; "
-                f"retry after {self.settings.breaker_reset_seconds:g}s"
-            ) from error
-        except Retryable as error:
-            raise SourceUnavailable(
-                f"{where}: gave up after {self.settings.max_attempts} attempts: {error}"
-            ) from error
-        raise AssertionError("unreachable: tenacity either returns or raises")
+        status, body = self._calls.call(lambda: self._attempt(url, where), where)
+        return ProviderAnswer(document, status, body, datetime.now(UTC))
 
     def _attempt(self, url: str, where: str) -> tuple[int, Any]:
         self._stats.requests += 1

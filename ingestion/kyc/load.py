@@ -24,14 +24,14 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg import sql
 from pydantic import BaseModel, ValidationError
 
+from ingestion.business_day import business_date, business_today
 from ingestion.documents import (
     Document,
     DocumentKind,
@@ -52,7 +52,6 @@ from ingestion.warehouse import (
     quarantine,
 )
 
-BUSINESS_TIMEZONE = ZoneInfo("America/Sao_Paulo")
 # Onboarding forms are typed by people: a few bad documents a run are expected and each is
 # followed up from the quarantine; far more means a broken feed (a shifted column, say).
 DEFAULT_MAX_ERROR_RATE = 0.2
@@ -237,10 +236,6 @@ def ensure_kyc_tables(conn: psycopg.Connection) -> None:
     conn.execute(KYC_TABLES_DDL)
 
 
-def fetched_date_of(at: datetime) -> date:
-    return at.astimezone(BUSINESS_TIMEZONE).date()
-
-
 def load_kyc_results(
     client: KycClient,
     warehouse_dsn: str,
@@ -255,7 +250,7 @@ def load_kyc_results(
     written nothing)."""
     source = SOURCES[kind]
     batch_id = str(uuid.uuid4())
-    today = fetched_date_of(datetime.now(UTC))
+    today = business_today()
     plan = _Plan.of(documents, kind, token_key)
     total = len(plan.valid) + len(plan.invalid)
     already = _answered_on(warehouse_dsn, source, today, [t for t, _ in plan.valid])
@@ -391,7 +386,7 @@ def _row(
         except (ValidationError, TypeError) as error:
             reason = _scrub_text(str(error).splitlines()[0:3], document)
             return (), RejectedRecord(
-                record_key=f"{source.kind}:{token}:{fetched_date_of(answer.fetched_at)}",
+                record_key=f"{source.kind}:{token}:{business_date(answer.fetched_at)}",
                 payload=payload_text,
                 reason=f"unreadable {source.kind.upper()} answer: {reason}",
             )
@@ -405,7 +400,7 @@ def _row(
     row = (
         token,
         document.masked,
-        fetched_date_of(answer.fetched_at),
+        business_date(answer.fetched_at),
         answer.fetched_at,
         answer.http_status,
         _RESULT_BY_STATUS[answer.http_status],

@@ -171,7 +171,7 @@ def cpf_payload(subject: KycSubject) -> dict[str, Any]:
 def create_simulator_app(simulator: KycSimulator | None = None) -> FastAPI:
     """The simulator's FastAPI app; `app.state.simulator` holds its state."""
     sim = simulator or KycSimulator()
-    app = FastAPI(title="Fluxo KYC simulator", docs_url=None, redoc_url=None)
+    app = FastAPI(title="Fluxo KYC simulator", redoc_url=None)
     app.state.simulator = sim
 
     @app.middleware("http")

@@ -17,21 +17,13 @@ import httpx
 import pybreaker
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from tenacity import (
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-)
 
 from ingestion.http_retries import (
-    BreakerWatch,
+    GuardedCalls,
     RateLimited,
-    Retryable,
     RetryCounters,
     ServerFailure,
-    count_retries,
     parse_retry_after,
-    retry_wait,
 )
 from ingestion.openfinance.models import MalformedPage, Page, next_page_url, parse_page
 
@@ -132,14 +124,14 @@ class OpenFinanceClient:
     ) -> None:
         self.settings = settings
         self._stats = ClientStats()
-        self._breaker = breaker or pybreaker.CircuitBreaker(
-            fail_max=settings.breaker_fail_max,
-            reset_timeout=settings.breaker_reset_seconds,
+        self._calls = GuardedCalls(
+            settings.base_url,
+            settings,
+            self._stats,
             exclude=[RateLimited, AuthenticationFailed, RequestRejected],
-            name="openfinance",
+            unavailable=SourceUnavailable,
+            breaker=breaker,
         )
-        self._breaker.add_listener(BreakerWatch(self._stats))
-        self._stats.breaker_state = self._breaker.current_state
         self._http = httpx.Client(
             timeout=httpx.Timeout(
                 settings.timeout_seconds, connect=settings.connect_timeout_seconds
@@ -167,7 +159,7 @@ class OpenFinanceClient:
 
     @property
     def stats(self) -> ClientStats:
-        self._stats.breaker_state = self._breaker.current_state
+        self._calls.counters_now()
         return ClientStats(**asdict(self._stats))
 
     def accounts(self) -> Iterator[Page]:
@@ -206,33 +198,7 @@ class OpenFinanceClient:
             request_url = following
 
     def _fetch(self, url: str, params: dict[str, str] | None, *, single: bool = False) -> Page:
-        retrying = Retrying(
-            stop=stop_after_attempt(self.settings.max_attempts),
-            wait=retry_wait(
-                self.settings.max_retry_after_seconds,
-                self.settings.backoff_initial_seconds,
-                self.settings.backoff_max_seconds,
-            ),
-            retry=retry_if_exception_type(Retryable),
-            before_sleep=count_retries(self._stats),
-            reraise=True,
-        )
-        try:
-            for attempt in retrying:
-                with attempt:
-                    page: Page = self._breaker.call(self._attempt, url, params, single)
-                    return page
-        except pybreaker.CircuitBreakerError as error:
-            self._stats.breaker_state = self._breaker.current_state
-            raise SourceUnavailable(
-                f"circuit breaker open after repeated failures of {self.settings.base_url}; "
-                f"retry after {self.settings.breaker_reset_seconds:g}s"
-            ) from error
-        except Retryable as error:
-            raise SourceUnavailable(
-                f"{url}: gave up after {self.settings.max_attempts} attempts: {error}"
-            ) from error
-        raise AssertionError("unreachable: tenacity either returns or raises")
+        return self._calls.call(lambda: self._attempt(url, params, single), url)
 
     def _attempt(self, url: str, params: dict[str, str] | None, single: bool) -> Page:
         response = self._send(url, params, self._token())

@@ -18,13 +18,13 @@ interleave.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import psycopg
 from psycopg import sql
 
+from ingestion.business_day import business_today
 from ingestion.openfinance.client import ClientStats, OpenFinanceClient
-from ingestion.openfinance.models import BUSINESS_TIMEZONE
 from ingestion.openfinance.transform import (
     ACCOUNT_COLUMNS,
     BALANCE_COLUMNS,
@@ -143,10 +143,6 @@ class OpenFinanceLoadResult:
 def ensure_openfinance_tables(conn: psycopg.Connection) -> None:
     ensure_raw_schema(conn)
     conn.execute(OPENFINANCE_TABLES_DDL)
-
-
-def business_today() -> date:
-    return datetime.now(BUSINESS_TIMEZONE).date()
 
 
 def load_openfinance(

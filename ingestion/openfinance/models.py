@@ -6,7 +6,6 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from pydantic import (
     AwareDatetime,
@@ -18,8 +17,8 @@ from pydantic import (
     model_validator,
 )
 
-# Booking dates are São Paulo calendar days: the API's instants are UTC, a merchant's day is not.
-BUSINESS_TIMEZONE = ZoneInfo("America/Sao_Paulo")
+from ingestion.business_day import BUSINESS_TIMEZONE, business_date
+
 RESOURCE_ID_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9-]{0,99}$"
 MAX_AMOUNT_MINOR = 2**63 - 1
 
@@ -170,7 +169,8 @@ class Transaction(BaseModel):
 
     @property
     def booking_date(self) -> date:
-        return self.transaction_at.astimezone(BUSINESS_TIMEZONE).date()
+        # The API's instants are UTC; a booking date is the São Paulo calendar day.
+        return business_date(self.transaction_at)
 
     @property
     def signed_amount_minor(self) -> int:

@@ -433,7 +433,7 @@ def _page_url(request: Request, page: int) -> str:
 def create_simulator_app(simulator: OpenFinanceSimulator | None = None) -> FastAPI:
     """The simulator's FastAPI app; `app.state.simulator` holds its state."""
     sim = simulator or OpenFinanceSimulator()
-    app = FastAPI(title="Fluxo Open Finance simulator", docs_url=None, redoc_url=None)
+    app = FastAPI(title="Fluxo Open Finance simulator", redoc_url=None)
     app.state.simulator = sim
 
     @app.middleware("http")

@@ -10,6 +10,7 @@ from xml.sax import saxutils
 from ofxtools.Parser import OFXTree, ParseError, TreeBuilder
 from pydantic import ValidationError
 
+from ingestion.business_day import business_date
 from ingestion.statements.models import (
     ParsedStatement,
     RejectedLine,
@@ -21,7 +22,6 @@ from ingestion.statements.models import (
 from ingestion.statements.transform import (
     InvalidField,
     amount_to_minor,
-    business_date,
     normalize_label,
     ofx_datetime_to_utc,
 )

@@ -6,14 +6,12 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from ofxtools.Types import DateTime as OfxDateTime
 
+from ingestion.business_day import BUSINESS_TIMEZONE
 from ingestion.documents import mask_documents_in_text
 from ingestion.statements.models import ParsedStatement, StatementHeader, StatementLine
-
-BUSINESS_TIMEZONE = ZoneInfo("America/Sao_Paulo")
 
 _SIGNED = re.compile(r"^(?P<lead>[+-]?)(?P<body>[^+-]+?)(?P<trail>-?)$")
 _OFX_DATE_WITH_OFFSET = re.compile(r"^(?P<date>\d{8})(?P<offset>\[.*\])$")
@@ -80,10 +78,6 @@ def ofx_datetime_to_utc(text: str) -> datetime:
 def local_date_to_utc(day: date) -> datetime:
     """A statement date that carries no time: the start of that business day, in UTC."""
     return datetime.combine(day, time(0), tzinfo=BUSINESS_TIMEZONE).astimezone(UTC)
-
-
-def business_date(moment: datetime) -> date:
-    return moment.astimezone(BUSINESS_TIMEZONE).date()
 
 
 def normalize_label(text: str) -> str:

@@ -134,6 +134,8 @@ def test_demo_serves_the_data_stops_cleanly_and_reruns_without_duplicates(
         first.wait_for("logs in", 10)
         for url in (f"{api}/docs", dagster, dashboard, f"{bank}/docs", f"{kyc}/docs"):
             assert url in first.text
+        for simulator in (bank, kyc):
+            assert httpx.get(f"{simulator}/docs").status_code == 200
         # The pipeline read the simulated bank and KYC provider.
         assert len(httpx.get(f"{bank}/admin/discrepancies").json()) > 0
         assert _raw_row_count(home, "openfinance_transactions") > 3000
