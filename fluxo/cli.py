@@ -27,7 +27,7 @@ from fluxo.local_api import LocalApiError, LocalApiServer
 from fluxo.migrations import migrate as migrate_databases
 from fluxo.processes import STOP_SIGNALS, Service, ServiceFailed, port_is_free, start_service
 from fluxo.progress import console, counter, note, step
-from fluxo.seed import DEMO_DAYS, SeedError, SeedResult
+from fluxo.seed import DEMO_DAYS, SeedError, SeedResult, seed_onboarding_register
 from fluxo.seed import seed as seed_demo_workload
 from fluxo.servers import (
     Server,
@@ -153,15 +153,26 @@ def seed(
         int, typer.Option(min=1, max=366, help="Calendar days of history, up to yesterday.")
     ] = DEMO_DAYS,
 ) -> None:
-    """Post the demo merchants' entries through the ledger API; running it again adds nothing."""
+    """Post the demo merchants' entries through the ledger API and onboard the demo customers;
+    running it again adds nothing."""
     settings = _settings()
     urls = _connect(settings)
     migrate_databases(urls)
     if api_url is not None:
         _post_demo_workload(api_url, urls, days)
-        return
-    with LocalApiServer(settings) as local_url:
-        _post_demo_workload(local_url, urls, days)
+    else:
+        with LocalApiServer(settings) as local_url:
+            _post_demo_workload(local_url, urls, days)
+    _onboard_demo_customers(urls)
+
+
+def _onboard_demo_customers(urls: databases.DatabaseUrls) -> None:
+    with step("Onboarding the demo customers"), _ledger_sessions(urls) as sessions:
+        result = seed_onboarding_register(sessions, _cli_actor())
+    note(
+        f"{result.added} customers onboarded, {result.updated} updated, "
+        f"{result.unchanged} unchanged"
+    )
 
 
 @pipeline_app.command("run")
@@ -310,6 +321,7 @@ def demo() -> None:
             migrate_databases(urls)
         started.extend(_start(server, settings) for server in servers[:4])
         _post_demo_workload(servers[0].base_url, urls)
+        _onboard_demo_customers(urls)
         _run_pipeline(settings, urls)
         _stop_on_signals()  # Dagster's in-process run restores the handlers it found at its start
         started.extend(_start(server, settings) for server in servers[4:])

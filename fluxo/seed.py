@@ -1,4 +1,5 @@
-"""Post the demo workload through the ledger's HTTP API, as a client would."""
+"""Post the demo workload through the ledger's HTTP API, as a client would, and fill the
+onboarding register with the demo's customers."""
 
 import threading
 from collections.abc import Callable
@@ -7,7 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
+from sqlalchemy.orm import Session, sessionmaker
 
+from core_ledger.access import Actor
+from core_ledger.services.onboarding import RegisterResult, register_customers
+from fluxo.demo_onboarding import demo_customer_profiles
 from fluxo.demo_workload import MERCHANTS, SAO_PAULO, DemoEntry, demo_entries
 
 DEMO_DAYS = 60
@@ -85,3 +90,9 @@ def _post(client: httpx.Client, entry: DemoEntry) -> bool:
     if response.status_code == 409 and response.json().get("code") == "duplicate_external_id":
         return False
     raise SeedError(f"posting {entry.external_id}: {response.status_code} {response.text}")
+
+
+def seed_onboarding_register(sessions: sessionmaker[Session], actor: Actor) -> RegisterResult:
+    """Onboard the demo's customers; those already registered as declared are left as they are.
+    The ledger API has no onboarding endpoint yet, so this goes through the service directly."""
+    return register_customers(sessions, actor, demo_customer_profiles())

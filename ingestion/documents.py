@@ -168,13 +168,19 @@ def check_digits_cnpj(base: str) -> str:
 def tokenize(document: str, key: str | bytes) -> str:
     """The document's token: HMAC-SHA256 (hex) of its normalised form, so '123.456.789-09' and
     '12345678909' get the same token. Invalid documents get one too, for quarantine keys."""
+    return keyed_hash(normalize_document(document), key)
+
+
+def keyed_hash(text: str, key: str | bytes) -> str:
+    """HMAC-SHA256 (hex) of `text` exactly as given: the token of anything already normalised
+    (a document, an e-mail, a phone number), under the one key every source shares."""
     if isinstance(key, str):
         key = key.encode()
     if len(key) < MIN_KEY_LENGTH:
         raise TokenKeyError(
             f"the document token key must be at least {MIN_KEY_LENGTH} characters long"
         )
-    return hmac.new(key, normalize_document(document).encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
 
 
 def document_token_key(settings: Settings | None = None) -> str:

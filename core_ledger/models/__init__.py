@@ -1,5 +1,5 @@
-"""SQLAlchemy table models of the `ledger` and `read_model` schemas; the constraints live in the
-database (see the migrations), these mirror them for the code."""
+"""SQLAlchemy table models of the `ledger`, `onboarding` and `read_model` schemas; the
+constraints live in the database (see the migrations), these mirror them for the code."""
 
 from core_ledger.models.account import Account
 from core_ledger.models.api_key import ApiKey
@@ -7,6 +7,7 @@ from core_ledger.models.audit import AuditChainHead, AuditRecord, PendingAuditRe
 from core_ledger.models.base import Base
 from core_ledger.models.hold import Hold
 from core_ledger.models.idempotency import IdempotencyRecord
+from core_ledger.models.onboarding import Customer
 from core_ledger.models.outbox import OutboxEvent
 from core_ledger.models.read_model import Checkpoint, DailyAccountTotals
 from core_ledger.models.tenant import Tenant
@@ -19,6 +20,7 @@ __all__ = [
     "AuditRecord",
     "Base",
     "Checkpoint",
+    "Customer",
     "DailyAccountTotals",
     "Hold",
     "IdempotencyRecord",

@@ -10,12 +10,13 @@ import json
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import partial
 from types import TracebackType
 from typing import Any, Literal, Self
 
 import httpx
 import pybreaker
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ingestion.documents import Document
@@ -26,6 +27,7 @@ from ingestion.http_retries import (
     ServerFailure,
     parse_retry_after,
 )
+from ingestion.kyc.models import PepPage
 
 RECORDED_STATUSES = frozenset({200, 400, 404})
 LookupKind = Literal["cpf", "cnpj"]
@@ -40,6 +42,8 @@ class KycSettings(BaseSettings):
     url: str = Field(default="http://127.0.0.1:8602", description="Provider's root URL.")
     cnpj_path: str = "/api/cnpj/v1"
     cpf_path: str = "/api/cpf/v1"
+    pep_path: str = "/api/pep/v1"
+    pep_max_pages: int = Field(default=1000, ge=1, description="A list longer than this fails.")
     connect_timeout_seconds: float = 5.0
     timeout_seconds: float = 15.0
     max_attempts: int = Field(default=6, ge=1, description="Per lookup, first try included.")
@@ -75,6 +79,15 @@ class ProviderAnswer:
     document: Document
     http_status: int
     body: Any
+    fetched_at: datetime
+
+
+@dataclass(frozen=True)
+class PepList:
+    """The PEP list as served: its entries still unparsed (the load validates each)."""
+
+    entries: list[Any]
+    pages: int
     fetched_at: datetime
 
 
@@ -142,6 +155,29 @@ class KycClient:
         self._stats.lookups += 1
         status, body = self._calls.call(lambda: self._attempt(url, where), where)
         return ProviderAnswer(document, status, body, datetime.now(UTC))
+
+    def pep_list(self) -> PepList:
+        """Every entry of the provider's list of politically exposed persons, page by page."""
+        entries: list[Any] = []
+        page, total_pages = 1, 1
+        while page <= total_pages:
+            if page > self.settings.pep_max_pages:
+                raise KycError(f"the PEP list has more than {self.settings.pep_max_pages} pages")
+            url = f"{self.settings.pep_path}?page={page}"
+            where = f"PEP list page {page}"
+            status, body = self._calls.call(partial(self._attempt, url, where), where)
+            if status != 200:
+                raise RequestRejected(f"{where}: {status} from {self.settings.url}")
+            try:
+                parsed = PepPage.model_validate(body)
+            except ValidationError as error:
+                raise KycError(
+                    f"{where} is not a page of the list ({error.error_count()} errors)"
+                ) from None
+            entries.extend(parsed.data)
+            total_pages = parsed.total_pages
+            page += 1
+        return PepList(entries, page - 1, datetime.now(UTC))
 
     def _attempt(self, url: str, where: str) -> tuple[int, Any]:
         self._stats.requests += 1

@@ -8,7 +8,7 @@ simulator and every load agree without storing them anywhere.
 
 import hashlib
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from fluxo.demo_workload import MERCHANTS
 from ingestion.documents import DocumentKind, check_digits_cnpj, check_digits_cpf
@@ -117,6 +117,8 @@ def demo_subjects() -> list[KycSubject]:
         KycSubject(
             "cliente-davi", "cpf", customer_cpf("cliente-davi"), situacao="TITULAR FALECIDO"
         ),
+        # On the provider's PEP list (demo_pep_list): her CPF is the list's first person's.
+        KycSubject("cliente-elisa", "cpf", pep_cpf(1), situacao="REGULAR"),
         KycSubject(
             "cliente-desconhecido",
             "cpf",
@@ -142,3 +144,65 @@ def demo_documents(kind: DocumentKind) -> list[str]:
         if subject.kind == kind:
             documents.append(subject.document)
     return documents + list(INVALID_DEMO_DOCUMENTS[kind])
+
+
+def pep_cpf(number: int) -> str:
+    """The CPF of the demo PEP list's person `number` (1..5)."""
+    return customer_cpf(f"pep-{number}")
+
+
+def demo_pep_list() -> list[dict[str, Any]]:
+    """The provider's list of politically exposed persons (PEPs), as it serves it: five people, two
+    of them out of office (one within the five years PEP status lasts after, one past them), and
+    one entry whose CPF fails its check digits, which a load must quarantine."""
+    people: list[dict[str, Any]] = [
+        {
+            "cpf": pep_cpf(1),
+            "name": "ELISA MONTEIRO DUARTE",
+            "role": "Deputada Estadual",
+            "organ": "Assembleia Legislativa do Estado de São Paulo",
+            "mandate_start": "2023-03-15",
+            "mandate_end": None,
+        },
+        {
+            "cpf": pep_cpf(2),
+            "name": "FERNANDO AUGUSTO LIMA",
+            "role": "Prefeito",
+            "organ": "Prefeitura Municipal de Campinas",
+            "mandate_start": "2021-01-01",
+            "mandate_end": "2024-12-31",
+        },
+        {
+            "cpf": pep_cpf(3),
+            "name": "GABRIELA SOUZA PINTO",
+            "role": "Diretora",
+            "organ": "Banco Central do Brasil",
+            "mandate_start": "2012-02-01",
+            "mandate_end": "2016-01-31",
+        },
+        {
+            "cpf": pep_cpf(4),
+            "name": "HEITOR RAMOS CARVALHO",
+            "role": "Ministro de Estado",
+            "organ": "Ministério da Fazenda",
+            "mandate_start": "2023-01-01",
+            "mandate_end": None,
+        },
+        {
+            "cpf": pep_cpf(5),
+            "name": "IRENE BATISTA COSTA",
+            "role": "Secretária Estadual",
+            "organ": "Secretaria da Fazenda do Estado de Minas Gerais",
+            "mandate_start": "2019-01-01",
+            "mandate_end": None,
+        },
+    ]
+    mistyped = {
+        "cpf": pep_cpf(1)[:-1] + str((int(pep_cpf(1)[-1]) + 1) % 10),  # wrong check digit
+        "name": "JOAO MISTYPED",
+        "role": "Vereador",
+        "organ": "Câmara Municipal de Santos",
+        "mandate_start": "2021-01-01",
+        "mandate_end": None,
+    }
+    return [*people, mistyped]

@@ -7,8 +7,8 @@ Tables:
   company's status stays. Found (200), not found (404) and refused by the provider (400) are all
   rows, told apart by `http_status` and `result`. The payload is kept as jsonb with every valid
   CPF or CNPJ in it masked (the queried one, a partner company's, one inside a message).
-- `raw.kyc_documents_restricted`: token -> clear document, written only by this load. It is the
-  one place in the warehouse where a clear document lives; grant it to no analyst role.
+- `raw.kyc_documents_restricted` (ingestion/kyc/restricted.py): token -> clear document. It is
+  the one place in the warehouse where a clear document lives; grant it to no analyst role.
 
 Documents failing validation (check digits, length, repeated digits) are never sent out: they go
 to `raw._quarantine` with the reason (keyed and shown by token and masked form), as do 200
@@ -44,33 +44,23 @@ from ingestion.documents import (
 )
 from ingestion.kyc.client import ClientStats, KycClient, ProviderAnswer
 from ingestion.kyc.models import CnpjRecord, CpfStatus, ProviderError
+from ingestion.kyc.restricted import (
+    RestrictedDocument,
+    ensure_restricted_table,
+    remember_documents,
+)
 from ingestion.warehouse import (
     RejectedRecord,
     TooManyRejected,
     check_error_rate,
-    ensure_raw_schema,
     quarantine,
 )
 
 # Onboarding forms are typed by people: a few bad documents a run are expected and each is
 # followed up from the quarantine; far more means a broken feed (a shifted column, say).
 DEFAULT_MAX_ERROR_RATE = 0.2
-RESTRICTED_TABLE = "raw.kyc_documents_restricted"
 
 KYC_TABLES_DDL = """
-create table if not exists raw.kyc_documents_restricted (
-    document_token text primary key,
-    document_kind  text not null check (document_kind in ('cpf', 'cnpj')),
-    document       text not null,
-    is_valid       boolean not null,
-    first_seen_at  timestamptz not null default now(),
-    _source        text not null,
-    _batch_id      uuid not null
-);
-comment on table raw.kyc_documents_restricted is
-    'RESTRICTED: the only warehouse table holding clear CPF/CNPJ numbers (document_token -> '
-    'document). Written only by ingestion/kyc/load.py; join by document_token elsewhere.';
-
 create table if not exists raw.kyc_cnpj_results (
     document_token              text not null,
     document_masked             text not null,
@@ -232,7 +222,7 @@ class KycLoadResult:
 
 
 def ensure_kyc_tables(conn: psycopg.Connection) -> None:
-    ensure_raw_schema(conn)
+    ensure_restricted_table(conn)
     conn.execute(KYC_TABLES_DDL)
 
 
@@ -442,18 +432,14 @@ def scrub_documents(value: Any, document: Document) -> Any:
 def _remember_documents(
     conn: psycopg.Connection, source: _Source, batch_id: str, plan: _Plan
 ) -> None:
-    entries = [(token, doc.value, True) for token, doc in plan.valid] + [
-        (item.token, item.normalized, False) for item in plan.invalid
+    documents = [
+        RestrictedDocument(token, source.kind, doc.value, is_valid=True)
+        for token, doc in plan.valid
+    ] + [
+        RestrictedDocument(item.token, source.kind, item.normalized, is_valid=False)
+        for item in plan.invalid
     ]
-    if not entries:
-        return
-    with conn.cursor() as cursor:
-        cursor.executemany(
-            "insert into raw.kyc_documents_restricted"
-            " (document_token, document_kind, document, is_valid, _source, _batch_id)"
-            " values (%s, %s, %s, %s, %s, %s) on conflict (document_token) do nothing",
-            [(t, source.kind, d, ok, source.name, batch_id) for t, d, ok in entries],
-        )
+    remember_documents(conn, documents, source.name, batch_id)
 
 
 def _copy_rows(

@@ -262,3 +262,35 @@ class ProviderError(_Lenient):
     message: Text = None
     name: Text = None
     type: Text = None
+
+
+class PepEntry(_Lenient):
+    """A politically exposed person on the provider's list (`GET /api/pep/v1?page=N`). The CPF is
+    kept as sent; the load validates it."""
+
+    cpf: str = Field(validation_alias=AliasChoices("cpf", "cpf_pep", "documento"))
+    name: str = Field(validation_alias=AliasChoices("name", "nome", "nome_pep"))
+    role: Text = Field(default=None, validation_alias=AliasChoices("role", "cargo", "funcao"))
+    organ: Text = Field(default=None, validation_alias=AliasChoices("organ", "orgao"))
+    mandate_start: IsoDate = Field(
+        default=None, validation_alias=AliasChoices("mandate_start", "inicio_exercicio")
+    )
+    mandate_end: IsoDate = Field(
+        default=None, validation_alias=AliasChoices("mandate_end", "fim_exercicio")
+    )
+
+    @field_validator("cpf", "name", mode="before")
+    @classmethod
+    def _required_text(cls, value: Any) -> Any:
+        value = _text(value)
+        if value is None:
+            raise ValueError("required")
+        return value
+
+
+class PepPage(_Lenient):
+    """One page of the PEP list: its entries, still unparsed, and how many pages there are."""
+
+    data: Annotated[list[Any], BeforeValidator(_list)] = Field(default_factory=list)
+    page: int = 1
+    total_pages: int = 1

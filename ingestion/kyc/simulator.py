@@ -3,8 +3,9 @@
 `GET /api/cnpj/v1/{cnpj}` and `GET /api/cpf/v1/{cpf}` answer deterministically for the subjects
 of ingestion/kyc/demo.py: registry records (one company INAPTA, one whose CNAE mismatches its
 declared business, one in a drifted schema), 404 for a valid document it does not know, 400 for
-an invalid one (and for the alphanumeric CNPJ, which it does not accept yet). Faults (bursts of
-429 with Retry-After, 500s, slow answers) are switched on with `PUT /admin/faults` and consumed
+an invalid one (and for the alphanumeric CNPJ, which it does not accept yet).
+`GET /api/pep/v1?page=N` serves the list of politically exposed persons in pages. Faults (bursts
+of 429 with Retry-After, 500s, slow answers) are switched on with `PUT /admin/faults` and consumed
 request by request.
 """
 
@@ -19,7 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from ingestion.documents import DocumentKind, is_valid_document, normalize_document
-from ingestion.kyc.demo import CNAE_DESCRIPTIONS, KycSubject, demo_subjects
+from ingestion.kyc.demo import CNAE_DESCRIPTIONS, KycSubject, demo_pep_list, demo_subjects
 from ingestion.local_server import app_in_thread
 
 DEFAULT_PORT = 8602
@@ -45,6 +46,8 @@ class KycSimulator:
         subjects: list[KycSubject] | None = None,
         faults: SimulatorFaults | None = None,
         raw_answers: dict[tuple[DocumentKind, str], Any] | None = None,
+        pep_list: list[dict[str, Any]] | None = None,
+        pep_page_size: int = 2,
     ) -> None:
         self.subjects = {(s.kind, s.document): s for s in subjects or demo_subjects()}
         # Bodies served as given with 200 for these (kind, document): answers a real provider
@@ -53,6 +56,19 @@ class KycSimulator:
         self.faults = faults or SimulatorFaults()
         self.status_counts: dict[int, int] = {}
         self.lookups: dict[tuple[DocumentKind, str], int] = {}
+        # The list of politically exposed persons, served in pages (`GET /api/pep/v1?page=N`).
+        self.pep_list = demo_pep_list() if pep_list is None else pep_list
+        self.pep_page_size = pep_page_size
+
+    def pep_page(self, page: int) -> dict[str, Any]:
+        size = self.pep_page_size
+        total_pages = max(1, -(-len(self.pep_list) // size))
+        start = (max(page, 1) - 1) * size
+        return {
+            "data": self.pep_list[start : start + size],
+            "page": page,
+            "total_pages": total_pages,
+        }
 
     def answer(self, kind: DocumentKind, raw_document: str) -> tuple[int, Any]:
         document = normalize_document(raw_document)
@@ -213,6 +229,12 @@ def create_simulator_app(simulator: KycSimulator | None = None) -> FastAPI:
     @app.get("/api/cpf/v1/{cpf}")
     async def cpf(cpf: str) -> Response:
         return await lookup("cpf", cpf)
+
+    @app.get("/api/pep/v1")
+    async def pep_list(page: int = 1) -> Response:
+        if (failed := await fault()) is not None:
+            return failed
+        return JSONResponse(sim.pep_page(page))
 
     @app.get("/admin/faults")
     async def read_faults() -> SimulatorFaults:

@@ -14,10 +14,18 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from ingestion.documents import document_token_key
+from ingestion.kyc.restricted import (
+    RestrictedDocument,
+    ensure_restricted_table,
+    remember_documents,
+)
 from ingestion.ledger.tables import LEDGER_TABLES, LedgerTable
 from ingestion.warehouse import ensure_raw_schema, read_watermark, write_watermark
 
 SOURCE_NAME = "ledger"
+# Rows rewritten in Python are read from a server-side cursor this many at a time.
+REWRITE_BATCH_ROWS = 5000
 
 
 @dataclass(frozen=True)
@@ -75,11 +83,19 @@ def _ensure_natural_key(conn: psycopg.Connection, table: LedgerTable) -> None:
 
 
 def load_ledger(
-    ledger_dsn: str, warehouse_dsn: str, tables: tuple[LedgerTable, ...] = LEDGER_TABLES
+    ledger_dsn: str,
+    warehouse_dsn: str,
+    tables: tuple[LedgerTable, ...] = LEDGER_TABLES,
+    *,
+    token_key: str | None = None,
 ) -> list[LoadResult]:
     """Load the rows committed since the last load, for every table from one ledger snapshot, so an
     entry never arrives without its merchant. Re-running loads nothing twice: the watermarks and
-    the rows commit in one warehouse transaction, and each natural key rejects repeats."""
+    the rows commit in one warehouse transaction, and each natural key rejects repeats.
+    `token_key` tokenizes documents and contacts (default: `document_token_key()`, asked for
+    only when a table needs it)."""
+    if token_key is None and any(table.needs_token_key for table in tables):
+        token_key = document_token_key()
     with (
         psycopg.connect(warehouse_dsn) as warehouse,
         psycopg.connect(ledger_dsn) as ledger,
@@ -92,11 +108,15 @@ def load_ledger(
         ).fetchone()
         assert upper_row is not None
         upper: str = upper_row[0]
-        return [_load_table(ledger, warehouse, table, upper) for table in tables]
+        return [_load_table(ledger, warehouse, table, upper, token_key) for table in tables]
 
 
 def _load_table(
-    ledger: psycopg.Connection, warehouse: psycopg.Connection, table: LedgerTable, upper: str
+    ledger: psycopg.Connection,
+    warehouse: psycopg.Connection,
+    table: LedgerTable,
+    upper: str,
+    token_key: str | None,
 ) -> LoadResult:
     batch_id = str(uuid.uuid4())
     columns = sql.SQL(", ").join(sql.Identifier(c) for c in table.columns)
@@ -108,26 +128,26 @@ def _load_table(
             "create temp table {staging} on commit drop as select {columns} from {raw} limit 0"
         ).format(staging=staging_table, columns=columns, raw=sql.SQL(table.raw_table))
     )
-    select_new = sql.SQL(
-        "select {columns} from {source} "
-        "where created_xid >= {lower}::xid8 and created_xid < {upper}::xid8"
-    ).format(
-        columns=columns,
-        source=sql.SQL(table.source_table),
-        lower=sql.Literal(lower or "0"),
-        upper=sql.Literal(upper),
-    )
-    rows_read = 0
-    with (
-        ledger.cursor().copy(sql.SQL("copy ({}) to stdout").format(select_new)) as source,
-        warehouse.cursor().copy(
-            sql.SQL("copy {} ({}) from stdin").format(staging_table, columns)
-        ) as target,
-    ):
-        for chunk in source:
-            # Text COPY escapes newlines inside values, so each row is exactly one line.
-            rows_read += bytes(chunk).count(b"\n")
-            target.write(chunk)
+    select_new = _select_new(table, lower, upper)
+    copy_in = sql.SQL("copy {} ({}) from stdin").format(staging_table, columns)
+    if table.rewrite is None:
+        rows_read = 0
+        with (
+            ledger.cursor().copy(sql.SQL("copy ({}) to stdout").format(select_new)) as source,
+            warehouse.cursor().copy(copy_in) as target,
+        ):
+            for chunk in source:
+                # Text COPY escapes newlines inside values, so each row is exactly one line.
+                rows_read += bytes(chunk).count(b"\n")
+                target.write(chunk)
+    else:
+        documents = _copy_rewritten(ledger, warehouse, table, select_new, copy_in, token_key)
+        rows_read = documents.rows
+        if documents.met:
+            ensure_restricted_table(warehouse)
+            remember_documents(
+                warehouse, documents.met, f"{SOURCE_NAME}:{table.source_table}", batch_id
+            )
 
     inserted = warehouse.execute(
         sql.SQL(
@@ -142,12 +162,74 @@ def _load_table(
         ),
         (SOURCE_NAME, batch_id),
     )
-    write_watermark(warehouse, table.watermark_source, upper)
+    watermark_to = upper
+    if table.watermark == "seq":
+        # The last record read, or where the previous load stopped if there is none.
+        last = warehouse.execute(
+            sql.SQL("select max(seq)::text from {}").format(staging_table)
+        ).fetchone()
+        watermark_to = (last[0] if last else None) or lower or "0"
+    write_watermark(warehouse, table.watermark_source, watermark_to)
     return LoadResult(
         raw_table=table.raw_table,
         batch_id=batch_id,
         rows_read=rows_read,
         rows_loaded=inserted.rowcount,
         watermark_from=lower,
-        watermark_to=upper,
+        watermark_to=watermark_to,
     )
+
+
+def _select_new(table: LedgerTable, lower: str | None, upper: str) -> sql.Composed:
+    """The rows of `table` written since the watermark `lower`, as `source_columns`."""
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in (table.source_columns or table.columns))
+    if table.watermark == "seq":
+        return sql.SQL("select {columns} from {source} where seq > {lower} order by seq").format(
+            columns=columns, source=sql.SQL(table.source_table), lower=sql.Literal(int(lower or 0))
+        )
+    return sql.SQL(
+        "select {columns} from {source} where {xid} >= {lower}::xid8 and {xid} < {upper}::xid8"
+    ).format(
+        columns=columns,
+        source=sql.SQL(table.source_table),
+        xid=sql.Identifier(table.xid_column),
+        lower=sql.Literal(lower or "0"),
+        upper=sql.Literal(upper),
+    )
+
+
+@dataclass(frozen=True)
+class _Rewritten:
+    rows: int
+    met: list[RestrictedDocument]
+
+
+def _copy_rewritten(
+    ledger: psycopg.Connection,
+    warehouse: psycopg.Connection,
+    table: LedgerTable,
+    select_new: sql.Composed,
+    copy_in: sql.Composed,
+    token_key: str | None,
+) -> _Rewritten:
+    """Stream the new rows through the table's rewrite into the staging table; returns how many
+    were read and the clear documents met (each once)."""
+    assert table.rewrite is not None
+    if table.needs_token_key and token_key is None:
+        raise ValueError(f"{table.source_table} is tokenized: a token key is needed")
+    key = token_key or ""
+    rows = 0
+    met: dict[str, RestrictedDocument] = {}
+    # A named cursor reads on the server side, in the snapshot's transaction, batch by batch.
+    with (
+        ledger.cursor(name=f"read_{table.raw_table.replace('.', '_')}") as source,
+        warehouse.cursor().copy(copy_in) as target,
+    ):
+        source.execute(select_new)
+        while batch := source.fetchmany(REWRITE_BATCH_ROWS):
+            for row in batch:
+                rewritten = table.rewrite(row, key)
+                target.write_row(rewritten.row)
+                met.update((document.token, document) for document in rewritten.documents)
+            rows += len(batch)
+    return _Rewritten(rows, list(met.values()))

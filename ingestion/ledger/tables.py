@@ -1,6 +1,15 @@
 """The ledger tables copied to `raw`, with the columns and natural key of each."""
 
 from dataclasses import dataclass
+from typing import Literal
+
+from ingestion.ledger.protect import (
+    AUDIT_COLUMNS,
+    ONBOARDING_SOURCE_COLUMNS,
+    RowRewrite,
+    mask_audit_record,
+    tokenize_customer,
+)
 
 
 @dataclass(frozen=True)
@@ -10,6 +19,14 @@ class LedgerTable:
     columns: tuple[str, ...]
     natural_key: tuple[str, ...]
     ddl_columns: str
+    # How new rows are found: "xid", rows whose writing transaction (`xid_column`) finished since
+    # the last load; "seq", rows whose `seq` passed the last one loaded (see AUDIT_LOG).
+    watermark: Literal["xid", "seq"] = "xid"
+    xid_column: str = "created_xid"
+    # Rows carrying personal data are read as `source_columns` and rewritten into `columns`.
+    source_columns: tuple[str, ...] | None = None
+    rewrite: RowRewrite | None = None
+    needs_token_key: bool = False
 
     @property
     def watermark_source(self) -> str:
@@ -162,7 +179,82 @@ POSTINGS = LedgerTable(
         posted_at           timestamptz not null""",
 )
 
+# The onboarding register, append-only in raw: a customer's row is written again by each change
+# (its trigger stamps `version_xid`), and lands as a new version keyed by `updated_at`.
+ONBOARDING_CUSTOMERS = LedgerTable(
+    source_table="onboarding.customers",
+    raw_table="raw.onboarding_customers",
+    columns=(
+        "customer_id",
+        "person_type",
+        "document_token",
+        "document_masked",
+        "legal_name",
+        "declared_cnae",
+        "declared_monthly_revenue_minor",
+        "currency",
+        "contact_email_token",
+        "contact_phone_token",
+        "expected_payment_mix",
+        "onboarded_at",
+        "updated_at",
+    ),
+    natural_key=("customer_id", "updated_at"),
+    ddl_columns="""
+        customer_id                    text not null,
+        person_type                    text not null,
+        document_token                 text not null,
+        document_masked                text not null,
+        legal_name                     text not null,
+        declared_cnae                  text,
+        declared_monthly_revenue_minor bigint not null,
+        currency                       text not null,
+        contact_email_token            text,
+        contact_phone_token            text,
+        expected_payment_mix           text not null,
+        onboarded_at                   timestamptz not null,
+        updated_at                     timestamptz not null""",
+    xid_column="version_xid",
+    source_columns=ONBOARDING_SOURCE_COLUMNS,
+    rewrite=tokenize_customer,
+    needs_token_key=True,
+)
+
+# Sealed audit records, by seq: the sealer extends the chain holding the head's row lock, so
+# record n + 1 is written only after the transaction that wrote record n committed. Any snapshot
+# that sees a record therefore sees every one before it, and "seq above the last loaded" never
+# skips one.
+AUDIT_LOG = LedgerTable(
+    source_table="ledger.audit_log",
+    raw_table="raw.ledger_audit_log",
+    columns=AUDIT_COLUMNS,
+    natural_key=("seq",),
+    ddl_columns="""
+        seq         bigint not null,
+        recorded_at timestamptz not null,
+        principal   text not null,
+        action      text not null,
+        request_id  text,
+        entity_type text not null,
+        entity_id   text not null,
+        before      jsonb,
+        after       jsonb,
+        prev_hash   bytea not null,
+        hash        bytea not null""",
+    watermark="seq",
+    rewrite=mask_audit_record,
+)
+
 # Parents before children: all come from one ledger snapshot, so a posting never lands without its
 # transfer and account. `merchants` and `entries` are the foundation's views over the same rows,
 # which the daily cash-flow mart reads.
-LEDGER_TABLES = (TENANTS, ACCOUNTS, TRANSFERS, POSTINGS, MERCHANTS, ENTRIES)
+LEDGER_TABLES = (
+    TENANTS,
+    ACCOUNTS,
+    TRANSFERS,
+    POSTINGS,
+    MERCHANTS,
+    ENTRIES,
+    ONBOARDING_CUSTOMERS,
+    AUDIT_LOG,
+)

@@ -1,4 +1,5 @@
-"""The raw KYC tables: the provider's answers about the CNPJs and CPFs to check, tokenized."""
+"""The raw KYC tables: the provider's answers about the CNPJs and CPFs to check, and its list of
+politically exposed persons, tokenized."""
 
 import dagster as dg
 from pydantic import Field
@@ -6,6 +7,7 @@ from pydantic import Field
 from ingestion.documents import DocumentKind, document_token_key
 from ingestion.kyc.client import KycError
 from ingestion.kyc.load import DEFAULT_MAX_ERROR_RATE, KycLoadResult, load_kyc_results
+from ingestion.kyc.pep import load_pep_register
 from orchestration.defs.kyc.resources import KycSource
 from orchestration.defs.resources import FluxoDatabases
 
@@ -88,3 +90,38 @@ def raw_kyc_cpf_results(
     config: KycLoadConfig, kyc: KycSource, databases: FluxoDatabases
 ) -> dg.MaterializeResult:  # type: ignore[type-arg]
     return _materialize("cpf", config, kyc, databases)
+
+
+@dg.asset(
+    key=["raw", "kyc_pep_register"],
+    group_name="kyc",
+    kinds={"postgres"},
+    description="The provider's list of politically exposed persons, one row per new or changed "
+    "entry; CPFs tokenized (clear only in raw.kyc_documents_restricted).",
+)
+def raw_kyc_pep_register(
+    config: KycLoadConfig, kyc: KycSource, databases: FluxoDatabases
+) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    with kyc.client() as client:
+        try:
+            result = load_pep_register(
+                client,
+                databases.urls().warehouse_dsn,
+                token_key=document_token_key(),
+                max_error_rate=config.max_error_rate,
+            )
+        except KycError as error:
+            raise dg.Failure(
+                description=str(error), metadata=dict(client.stats.as_metadata())
+            ) from error
+    return dg.MaterializeResult(
+        metadata={
+            "batch_id": result.batch_id,
+            "entries_seen": result.entries_seen,
+            "pages": result.pages,
+            "rows_loaded": result.rows_loaded,
+            "invalid_entries": result.invalid_entries,
+            "rows_quarantined": result.rows_quarantined,
+            **result.client_stats.as_metadata(),
+        }
+    )

@@ -1,0 +1,77 @@
+"""The demo's onboarding register: the demo merchants (PJ) and person customers (PF) as they
+declared themselves at onboarding. Documents and CNAEs come from ingestion/kyc/demo.py, so the
+register, the KYC provider simulator and the PEP list agree. Every number is synthetic.
+
+Two unrelated customers (a car repair shop and a person) gave the same phone number, typed two
+ways: AML rule 12 (shared contact data across unrelated customers) has a case to find.
+"""
+
+from core_ledger.services.onboarding import CustomerProfile
+from fluxo.demo_workload import MERCHANTS, MerchantProfile
+from ingestion.kyc.demo import demo_subjects
+
+# Business days in a month, for a declared revenue of the order the workload produces.
+_TRADING_DAYS_PER_MONTH = 26
+SHARED_PHONE_AS_TYPED = ("+55 (11) 97777-0101", "11977770101")
+
+_PAYMENT_MIX = {
+    "padaria-pao-dourado": "mixed",
+    "oficina-auto-center-sul": "card",
+    "moda-bella-boutique": "card",
+    "restaurante-sabor-mineiro": "mixed",
+    "tech-store-online": "card",
+}
+
+# customer_id: (full name, monthly income in centavos, expected payment mix, phone)
+_PEOPLE = {
+    "cliente-ana": ("Ana Paula Ferreira", 8_500_00, "transfer", "(21) 98123-4455"),
+    "cliente-bruno": ("Bruno Henrique Alves", 4_200_00, "mixed", SHARED_PHONE_AS_TYPED[1]),
+    "cliente-carla": ("Carla Menezes Rocha", 12_000_00, "transfer", "(31) 99876-1122"),
+    "cliente-davi": ("Davi Oliveira Santos", 3_100_00, "cash", "(85) 98555-7788"),
+    "cliente-desconhecido": ("Cliente Sem Cadastro", 2_500_00, "cash", None),
+    "cliente-elisa": ("Elisa Monteiro Duarte", 35_000_00, "transfer", "(11) 99321-6060"),
+}
+
+
+def _monthly_revenue_minor(profile: MerchantProfile) -> int:
+    """About a month of the workload's sales, rounded to a thousand reais as people declare it."""
+    low, high = profile.pix_sales_per_day
+    daily = profile.card_sales_minor + (low + high) // 2 * profile.pix_ticket_minor
+    return round(daily * _TRADING_DAYS_PER_MONTH, -5)
+
+
+def demo_customer_profiles() -> list[CustomerProfile]:
+    """The register's customers as onboarding takes them (core_ledger.services.onboarding)."""
+    subjects = {subject.subject_id: subject for subject in demo_subjects()}
+    profiles: list[CustomerProfile] = []
+    for merchant in MERCHANTS:
+        subject = subjects[merchant.merchant_id]
+        profiles.append(
+            CustomerProfile(
+                customer_id=merchant.merchant_id,
+                person_type="PJ",
+                document=subject.document,
+                legal_name=merchant.name,
+                declared_cnae=subject.declared_cnae,
+                declared_monthly_revenue_minor=_monthly_revenue_minor(merchant),
+                expected_payment_mix=_PAYMENT_MIX[merchant.merchant_id],
+                contact_email=f"financeiro@{merchant.merchant_id}.com.br",
+                contact_phone=SHARED_PHONE_AS_TYPED[0]
+                if merchant.merchant_id == "oficina-auto-center-sul"
+                else None,
+            )
+        )
+    for customer_id, (name, income, mix, phone) in _PEOPLE.items():
+        profiles.append(
+            CustomerProfile(
+                customer_id=customer_id,
+                person_type="PF",
+                document=subjects[customer_id].document,
+                legal_name=name,
+                declared_monthly_revenue_minor=income,
+                expected_payment_mix=mix,
+                contact_email=f"{customer_id.removeprefix('cliente-')}@email.com.br",
+                contact_phone=phone,
+            )
+        )
+    return profiles
