@@ -1,5 +1,7 @@
 {#- One row per CNPJ the provider was asked about: its latest answer. The secondary CNAEs come
-    from the kept payload; the provider writes "no secondary activity" as code 0. -#}
+    from the kept payload (the provider writes "no secondary activity" as code 0), as sorted
+    comma-separated text rather than an array: dbt unit tests cannot give array inputs on
+    Postgres. -#}
 with answers as (
     select
         *,
@@ -21,7 +23,7 @@ select
     situacao,
     situacao_cadastral,
     cnae_fiscal,
-    array(
+    array_to_string(array(
         select distinct lpad(regexp_replace(secondary.value ->> 'codigo', '[^0-9]', '', 'g'), 7, '0')
         from jsonb_array_elements(
             case
@@ -32,7 +34,7 @@ select
         ) as secondary
         where regexp_replace(coalesce(secondary.value ->> 'codigo', ''), '[^0-9]', '', 'g') !~ '^0*$'
         order by 1
-    ) as secondary_cnaes,
+    ), ',') as secondary_cnaes,
     _loaded_at as loaded_at
 from answers
 where answer_rank = 1
