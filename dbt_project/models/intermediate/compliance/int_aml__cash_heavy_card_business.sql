@@ -1,0 +1,42 @@
+{#- Rule 13: a merchant that declared at onboarding it runs on cards receives, in a month, at
+    least `aml_card_business_cash_share` of its ledger credits in cash, and at least
+    `aml_card_business_min_cash_minor`. -#}
+with operations as ({{ aml_operations(aml_scan_start()) }}),
+
+monthly_credits as (
+    select
+        merchant_id,
+        currency,
+        date_trunc('month', business_date)::date as month_start,
+        min(business_date) filter (where channel = 'cash') as first_cash_day,
+        max(business_date) filter (where channel = 'cash') as last_cash_day,
+        sum(amount_minor) as credits_minor,
+        coalesce(sum(amount_minor) filter (where channel = 'cash'), 0) as cash_minor,
+        count(*) filter (where channel = 'cash') as cash_operations,
+        array_agg(operation_id order by operation_id) filter (where channel = 'cash')
+            as cash_operation_ids
+    from operations
+    where source = 'ledger'
+      and direction = 'in'
+    group by merchant_id, currency, date_trunc('month', business_date)
+)
+
+select
+    'cash_heavy_card_business' as rule_code,
+    credits.merchant_id || ':' || credits.month_start as alert_key,
+    credits.merchant_id,
+    credits.first_cash_day as window_start,
+    credits.last_cash_day as window_end,
+    credits.cash_operations::integer as operation_count,
+    credits.cash_minor::bigint as amount_minor,
+    credits.currency,
+    credits.cash_operation_ids as triggering_operation_ids,
+    format('%s%% of %s credits in cash (%s centavos) for a business declared as card-based',
+        round(100.0 * credits.cash_minor / credits.credits_minor),
+        to_char(credits.month_start, 'YYYY-MM'), credits.cash_minor) as detail
+from monthly_credits as credits
+inner join {{ ref('stg_onboarding__customers') }} as customers
+    on customers.customer_id = credits.merchant_id
+where customers.expected_payment_mix = 'card'
+  and credits.cash_minor >= {{ var('aml_card_business_min_cash_minor') | int }}
+  and credits.cash_minor >= {{ var('aml_card_business_cash_share') | float }} * credits.credits_minor

@@ -1,0 +1,48 @@
+{#- Rule 7: a merchant with no ledger operation for at least `aml_dormancy_days` days moves at
+    least `aml_dormant_min_amount_minor` (in and out together) on the day it wakes up. A merchant
+    with no operation in all the history read counts as quiet since it was registered. -#}
+with operations as ({{ aml_operations(aml_history_start()) }}),
+
+active_days as (
+    select
+        merchant_id,
+        currency,
+        business_date,
+        sum(amount_minor) as moved_minor,
+        count(*) as operation_count,
+        array_agg(operation_id order by operation_id) as operation_ids,
+        lag(business_date) over (
+            partition by merchant_id, currency order by business_date
+        ) as previous_active_date
+    from operations
+    where source = 'ledger'
+    group by merchant_id, currency, business_date
+),
+
+wake_ups as (
+    select
+        active_days.*,
+        coalesce(
+            active_days.previous_active_date,
+            {{ business_date('merchants.created_at', 'merchants.timezone') }}
+        ) as quiet_since
+    from active_days
+    inner join {{ ref('stg_ledger__merchants') }} as merchants using (merchant_id)
+)
+
+select
+    'dormant_account_reactivated' as rule_code,
+    merchant_id || ':' || business_date as alert_key,
+    merchant_id,
+    business_date as window_start,
+    business_date as window_end,
+    operation_count::integer as operation_count,
+    moved_minor::bigint as amount_minor,
+    currency,
+    operation_ids as triggering_operation_ids,
+    format('%s centavos moved after %s days without operations',
+        moved_minor, business_date - quiet_since) as detail
+from wake_ups
+where business_date - quiet_since >= {{ var('aml_dormancy_days') | int }}
+  and moved_minor >= {{ var('aml_dormant_min_amount_minor') | int }}
+  and business_date >= {{ aml_scan_start() }}

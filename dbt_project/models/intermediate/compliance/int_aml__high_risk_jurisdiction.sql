@@ -1,0 +1,21 @@
+{#- Rule 11: an operation whose counterparty is in a jurisdiction on the FATF lists (the
+    high_risk_jurisdictions seed). No source records a counterparty's country yet (see
+    int_compliance__operations), so this rule raises nothing until one does. -#}
+with operations as ({{ aml_operations(aml_scan_start()) }})
+
+select
+    'high_risk_jurisdiction' as rule_code,
+    operations.operation_id as alert_key,
+    operations.merchant_id,
+    operations.business_date as window_start,
+    operations.business_date as window_end,
+    1 as operation_count,
+    operations.amount_minor,
+    operations.currency,
+    array[operations.operation_id] as triggering_operation_ids,
+    format('%s %s of %s centavos with a counterparty in %s (%s)', operations.channel,
+        operations.direction, operations.amount_minor, jurisdictions.country_name,
+        jurisdictions.fatf_list) as detail
+from operations
+inner join {{ ref('high_risk_jurisdictions') }} as jurisdictions
+    on jurisdictions.country_code = operations.counterparty_country

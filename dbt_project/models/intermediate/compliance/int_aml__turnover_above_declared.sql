@@ -1,0 +1,41 @@
+{#- Rule 6: a month's credits in the ledger above `aml_turnover_multiple` times the revenue
+    (company) or income (person) the customer declared at onboarding. The current month counts
+    as soon as its credits so far exceed the limit. -#}
+with operations as ({{ aml_operations(aml_scan_start()) }}),
+
+monthly_credits as (
+    select
+        merchant_id,
+        currency,
+        date_trunc('month', business_date)::date as month_start,
+        min(business_date) as first_day,
+        max(business_date) as last_day,
+        sum(amount_minor) as credits_minor,
+        count(*) as operation_count,
+        array_agg(operation_id order by operation_id) as operation_ids
+    from operations
+    where source = 'ledger'
+      and direction = 'in'
+    group by merchant_id, currency, date_trunc('month', business_date)
+)
+
+select
+    'turnover_above_declared' as rule_code,
+    credits.merchant_id || ':' || credits.month_start as alert_key,
+    credits.merchant_id,
+    credits.first_day as window_start,
+    credits.last_day as window_end,
+    credits.operation_count::integer as operation_count,
+    credits.credits_minor::bigint as amount_minor,
+    credits.currency,
+    credits.operation_ids as triggering_operation_ids,
+    format('credits of %s centavos in %s against a declared monthly %s of %s centavos',
+        credits.credits_minor, to_char(credits.month_start, 'YYYY-MM'),
+        case when customers.person_type = 'PF' then 'income' else 'revenue' end,
+        customers.declared_monthly_revenue_minor) as detail
+from monthly_credits as credits
+inner join {{ ref('stg_onboarding__customers') }} as customers
+    on customers.customer_id = credits.merchant_id
+where customers.declared_monthly_revenue_minor > 0
+  and credits.credits_minor
+      > {{ var('aml_turnover_multiple') | float }} * customers.declared_monthly_revenue_minor

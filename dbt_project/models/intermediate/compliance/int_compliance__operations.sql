@@ -1,0 +1,62 @@
+{#- Every operation of a merchant the AML rules look at, one row each, from two sources:
+    - the ledger's entries (system of record: amounts, and the channel read from the category
+      through the aml_category_channels seed; the ledger records no counterparty yet);
+    - the booked Open Finance transactions of the merchant's registered accounts, which carry the
+      counterparty's document token but no cash flag (DEPOSITO/SAQUE may or may not be cash).
+    Rules pick their source: amount and cash rules the ledger, counterparty rules the bank.
+    No source records a counterparty's country yet, so counterparty_country is null throughout. -#}
+with ledger_operations as (
+    select
+        'ledger:' || entries.entry_id::text as operation_id,
+        'ledger' as source,
+        entries.merchant_id,
+        entries.business_date,
+        entries.occurred_at,
+        case when entries.entry_type = 'credit' then 'in' else 'out' end as direction,
+        entries.amount_minor,
+        entries.currency,
+        coalesce(channels.channel, 'other') as channel,
+        entries.category as operation_type,
+        null::text as counterparty_document_token,
+        null::text as counterparty_country,
+        entries.description
+    from {{ ref('stg_ledger__entries') }} as entries
+    left join {{ ref('aml_category_channels') }} as channels
+        on channels.category = entries.category
+),
+
+bank_operations as (
+    select
+        'bank:' || transactions.account_id || ':' || transactions.transaction_id as operation_id,
+        'bank' as source,
+        accounts.merchant_id,
+        transactions.booking_date as business_date,
+        transactions.transaction_at as occurred_at,
+        case when transactions.credit_debit = 'CREDITO' then 'in' else 'out' end as direction,
+        transactions.amount_minor,
+        transactions.currency,
+        case transactions.transaction_type
+            when 'PIX' then 'pix'
+            when 'TED' then 'transfer'
+            when 'DOC' then 'transfer'
+            when 'TRANSFERENCIA_MESMA_INSTITUICAO' then 'transfer'
+            when 'BOLETO' then 'boleto'
+            when 'CARTAO' then 'card'
+            when 'DEPOSITO' then 'deposit'
+            when 'SAQUE' then 'withdrawal'
+            else 'other'
+        end as channel,
+        transactions.transaction_type as operation_type,
+        transactions.counterparty_document_token,
+        null::text as counterparty_country,
+        transactions.transaction_name as description
+    from {{ ref('stg_openfinance__transactions') }} as transactions
+    inner join {{ ref('merchant_bank_accounts') }} as accounts
+        on accounts.source = 'openfinance'
+        and accounts.bank_account_id = transactions.account_id
+    where transactions.is_final
+)
+
+select * from ledger_operations
+union all
+select * from bank_operations
