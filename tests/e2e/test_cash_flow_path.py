@@ -65,6 +65,40 @@ def merchant_with_history(
     return merchant_id, first_day, 150_000 - 32_045 + 8_990 - 1
 
 
+@pytest.fixture(scope="module")
+def large_cash_deposit(
+    database_urls: DatabaseUrls, issue_key: Callable[..., str]
+) -> tuple[str, date]:
+    """A R$ 50.000,00 cash deposit on the latest Friday before today: an AML alert (rule 1) and a
+    mandatory COAF communication due the next Monday. Returns its entry id and day."""
+    merchant_id = "e2e-loja-especie"
+    today = datetime.now(SAO_PAULO).date()
+    friday = today - timedelta(days=(today.weekday() - 4) % 7 or 7)
+    with TestClient(create_app(), headers={"X-API-Key": issue_key("operator")}) as api:
+        api.post("/v1/merchants", json={"merchant_id": merchant_id, "name": "Loja Espécie"})
+        response = api.post(
+            f"/v1/merchants/{merchant_id}/entries",
+            json={
+                "type": "credit",
+                "amount": "50000.00",
+                "occurred_at": datetime.combine(
+                    friday, datetime.min.time().replace(hour=11), SAO_PAULO
+                ).isoformat(),
+                "description": "depósito em espécie",
+                "category": "vendas_dinheiro",
+            },
+        )
+        assert response.status_code == 201, response.text
+    return response.json()["entry_id"], friday
+
+
+def aml_alerts(warehouse_dsn: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(warehouse_dsn) as conn:
+        return conn.execute(
+            "select alert_id, first_detected_at from marts.fct_aml_alerts order by alert_id"
+        ).fetchall()
+
+
 def run_pipeline() -> pipeline.PipelineSummary:
     return pipeline.materialize_all(Path(os.environ["FLUXO_HOME"]) / "logs" / "pipeline.log")
 
@@ -87,6 +121,7 @@ def raw_row_counts(warehouse_dsn: str) -> dict[str, int]:
 def pipeline_run(
     database_urls: DatabaseUrls,
     merchant_with_history: tuple[str, date, int],
+    large_cash_deposit: tuple[str, date],
     simulated_sources: None,
 ) -> pipeline.PipelineSummary:
     settings = Settings()
@@ -125,11 +160,14 @@ def test_materializing_every_asset_again_adds_no_row(
     pipeline_run: pipeline.PipelineSummary, database_urls: DatabaseUrls
 ) -> None:
     before = raw_row_counts(database_urls.warehouse_dsn)
+    alerts_before = aml_alerts(database_urls.warehouse_dsn)
     again = run_pipeline()
 
     assert again.success, again
     assert set(again.assets_materialized) == set(pipeline_run.assets_materialized)
     assert raw_row_counts(database_urls.warehouse_dsn) == before
+    # The same alerts, each still dated by its first detection.
+    assert alerts_before and aml_alerts(database_urls.warehouse_dsn) == alerts_before
     # Every source landed something, so "unchanged" means something.
     for table in (
         "ledger_postings",
@@ -276,6 +314,34 @@ def test_a_backdated_entry_is_consolidated_by_the_next_run(
     assert after[1][0] == backdated_day and after[1][2] == before[1][2] + 1_000
     assert [row[3] for row in after[1:]] == [row[3] - 1_000 for row in before[1:]]
     assert after[-1][3] == final_balance - 1_000
+
+
+def test_a_large_cash_deposit_is_an_alert_and_a_coaf_communication(
+    pipeline_run: pipeline.PipelineSummary,
+    large_cash_deposit: tuple[str, date],
+    warehouse_conn: psycopg.Connection,
+) -> None:
+    entry_id, friday = large_cash_deposit
+    alert = warehouse_conn.execute(
+        "select alert_id, merchant_id, amount_minor, severity, window_end"
+        " from marts.fct_aml_alerts"
+        " where rule_code = 'cash_at_reporting_threshold' and %s = any(triggering_operation_ids)",
+        (f"ledger:{entry_id}",),
+    ).fetchone()
+    assert alert is not None
+    alert_id, merchant_id, amount_minor, severity, window_end = alert
+    assert (merchant_id, amount_minor, severity, window_end) == (
+        "e2e-loja-especie",
+        5_000_000,
+        "high",
+        friday,
+    )
+    communication = warehouse_conn.execute(
+        "select communication_kind, obligation, report_deadline, customer_name"
+        " from marts.fct_coaf_report_candidates where alert_id = %s",
+        (alert_id,),
+    ).fetchone()
+    assert communication == ("cash_operation", "must", friday + timedelta(days=3), "Loja Espécie")
 
 
 def analyst_queries() -> list[str]:
