@@ -15,11 +15,15 @@ from psycopg import sql
 from sqlalchemy.orm import Session, sessionmaker
 from streamlit.testing.v1 import AppTest
 
+from core_ledger.access import cli_actor
 from core_ledger.api.app import create_app
+from core_ledger.services.audit import seal_pending
 from core_ledger.services.projector import project_pending
 from dashboards.components.formatting import format_brl
 from fluxo import pipeline
 from fluxo.databases import DatabaseUrls
+from fluxo.demo_onboarding import demo_customer_profiles
+from fluxo.seed import seed_onboarding_register
 from fluxo.servers import REPO_ROOT, child_environment
 from fluxo.settings import Settings
 from orchestration.defs.finance.checks import check_closing_balance_matches_ledger
@@ -123,7 +127,12 @@ def pipeline_run(
     merchant_with_history: tuple[str, date, int],
     large_cash_deposit: tuple[str, date],
     simulated_sources: None,
+    ledger_sessions: sessionmaker[Session],
 ) -> pipeline.PipelineSummary:
+    # The demo's customers in the onboarding register, and the audit chain sealed (the worker's
+    # job, which no process does here).
+    seed_onboarding_register(ledger_sessions, cli_actor("e2e"))
+    seal_pending(ledger_sessions)
     settings = Settings()
     os.environ.update(child_environment(settings))
     landing = settings.home_dir / "landing"
@@ -148,8 +157,13 @@ def test_pipeline_materializes_every_asset_and_passes_its_checks(
         "raw/openfinance_transactions",
         "raw/kyc_cnpj_results",
         "raw/kyc_cpf_results",
+        "raw/kyc_pep_register",
+        "raw/onboarding_customers",
+        "raw/ledger_audit_log",
         "marts/fct_daily_cash_flow",
         "marts/dim_merchants",
+        "marts/dim_customers_kyc",
+        "marts/fct_audit_trail",
     } <= set(pipeline_run.assets_materialized)
     assert pipeline_run.checks_failed == []
     # dbt tests on the models plus the ledger reconciliation check
@@ -176,9 +190,42 @@ def test_materializing_every_asset_again_adds_no_row(
         "kyc_cnpj_results",
         "kyc_cpf_results",
         "kyc_documents_restricted",
+        "kyc_pep_register",
+        "onboarding_customers",
+        "ledger_audit_log",
         "_quarantine",
     ):
         assert before[table] > 0, table
+
+
+def test_compliance_marts_carry_the_demo_cases(
+    pipeline_run: pipeline.PipelineSummary,
+    warehouse_conn: psycopg.Connection,
+    ledger_conn: psycopg.Connection,
+) -> None:
+    customers = {
+        row[0]: row[1:]
+        for row in warehouse_conn.execute(
+            "select customer_id, kyc_status, is_politically_exposed, has_shared_contact,"
+            " risk_rating from marts.dim_customers_kyc"
+        ).fetchall()
+    }
+    assert set(customers) == {p.customer_id for p in demo_customer_profiles()}
+    assert customers["padaria-pao-dourado"] == ("ok", False, False, "low")
+    assert customers["moda-bella-boutique"] == ("cnae_mismatch", False, False, "medium")
+    assert customers["restaurante-sabor-mineiro"] == ("not_active", False, False, "high")
+    assert customers["cliente-desconhecido"][0] == "not_found"
+    assert customers["cliente-elisa"] == ("ok", True, False, "high")
+    # The same phone, typed two ways by two unrelated customers.
+    assert customers["oficina-auto-center-sul"][2] and customers["cliente-bruno"][2]
+
+    trail = warehouse_conn.execute(
+        "select count(*), max(seq), bool_and(links_to_previous),"
+        " count(*) filter (where action = 'customer.onboarded')"
+        " from marts.fct_audit_trail"
+    ).fetchone()
+    head = ledger_conn.execute("select seq from ledger.audit_chain_head").fetchone()
+    assert head is not None and trail == (head[0], head[0], True, len(customers))
 
 
 def test_mart_has_each_business_day_to_the_centavo(

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from fluxo.databases import DatabaseUrls
+from fluxo.demo_onboarding import demo_customer_profiles
 from fluxo.processes import start_service
 from tests.e2e.cli import FLUXO, clean_environment, free_port, run_fluxo
 
@@ -46,6 +47,12 @@ def _seeded(output: str) -> tuple[int, int]:
     return int(match[1]), int(match[2])
 
 
+def _onboarded(output: str) -> tuple[int, int, int]:
+    match = re.search(r"(\d+) customers onboarded, (\d+) updated, (\d+) unchanged", output)
+    assert match is not None, output
+    return int(match[1]), int(match[2]), int(match[3])
+
+
 def test_seed_through_an_api_in_process_twice_posts_once(
     database_urls: DatabaseUrls, ledger_conn: psycopg.Connection, tmp_path: Path
 ) -> None:
@@ -60,8 +67,12 @@ def test_seed_through_an_api_in_process_twice_posts_once(
     assert posted > 20
     assert already == 0
 
+    onboarded, updated, unchanged = _onboarded(first.stdout)
+    assert onboarded + unchanged == len(demo_customer_profiles()) and updated == 0
+
     second = run_fluxo("seed", "--days", "3", env=env)
     assert _seeded(second.stdout) == (0, posted)
+    assert _onboarded(second.stdout) == (0, 0, len(demo_customer_profiles()))
     count = ledger_conn.execute(
         "select count(*) from ledger.entries where external_id like 'demo:%'"
     ).fetchone()

@@ -9,14 +9,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from core_ledger.access import cli_actor
 from core_ledger.services import merchants
 from fluxo.databases import DatabaseUrls
+from ingestion.documents import TOKEN_KEY_ENV
 from ingestion.ledger.load import load_ledger
 
 
 @pytest.fixture
 def dsns(
-    database_urls: DatabaseUrls, ledger_sessions: sessionmaker[Session], merchant_id: str
+    database_urls: DatabaseUrls,
+    ledger_sessions: sessionmaker[Session],
+    merchant_id: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> tuple[str, str]:
-    """Ledger and warehouse connection strings, with this test's merchant registered."""
+    """Ledger and warehouse connection strings, with this test's merchant registered (and the
+    key the copy tokenizes the onboarding register with)."""
+    monkeypatch.setenv(TOKEN_KEY_ENV, "test-document-token-key-" + "0" * 32)
     merchants.register_merchant(
         ledger_sessions, cli_actor("tests"), merchants.NewMerchant(merchant_id, "M")
     )
