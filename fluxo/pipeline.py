@@ -2,9 +2,10 @@
 
 `materialize_all` (`fluxo pipeline run`) covers, in one run, every business date of the last
 `OPENFINANCE_CATCH_UP_DAYS` whose Open Finance data was never loaded, and always today (which is
-never complete); `backfill` (`fluxo pipeline backfill`) covers the dates it is given. Either way
-the run loads the Open Finance window of those dates, the ledger copy, statement files and KYC
-results, then builds the dbt models (rebuilding those dates) and their checks. A failed run is
+never complete), and builds the marts incrementally; `backfill` (`fluxo pipeline backfill`) covers
+the dates it is given and rebuilds the marts from the first. Either way the run loads the Open
+Finance window of those dates, the ledger copy, statement files and KYC results, then builds the
+dbt models and their checks. A failed run is
 reported (log, and webhook when set) like any other.
 """
 
@@ -25,7 +26,7 @@ from orchestration.defs.alerts import execute_alerting_on_failure
 from orchestration.defs.daily import DAILY_JOB
 from orchestration.defs.dbt.project import dbt_profile_env, dbt_project, prepare_manifest
 from orchestration.defs.openfinance.assets import TRANSACTIONS_KEY
-from orchestration.defs.partitions import FIRST_BUSINESS_DATE, business_days_tags
+from orchestration.defs.partitions import CATCH_UP_TAG, FIRST_BUSINESS_DATE, business_days_tags
 
 # The run's full log stays in the Dagster instance (see the UI); the terminal gets errors only.
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
@@ -87,7 +88,7 @@ def materialize_all(log_path: Path) -> PipelineSummary:
         days = openfinance_days_to_load(
             instance.get_materialized_partitions(TRANSACTIONS_KEY), business_today()
         )
-        return _run_daily_job(instance, days, log_path)
+        return _run_daily_job(instance, days, log_path, {CATCH_UP_TAG: "true"})
 
 
 def backfill(first: date, last: date, log_path: Path) -> PipelineSummary:
@@ -99,7 +100,10 @@ def backfill(first: date, last: date, log_path: Path) -> PipelineSummary:
 
 
 def _run_daily_job(
-    instance: DagsterInstance, days: dg.PartitionKeyRange, log_path: Path
+    instance: DagsterInstance,
+    days: dg.PartitionKeyRange,
+    log_path: Path,
+    tags: dict[str, str] | None = None,
 ) -> PipelineSummary:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("a") as log, redirect_stdout(log):
@@ -107,7 +111,7 @@ def _run_daily_job(
             defs().resolve_job_def(DAILY_JOB),
             instance=instance,
             run_config=QUIET_RUN_CONFIG,
-            tags=business_days_tags(days),
+            tags={**business_days_tags(days), **(tags or {})},
         )
     return summarize(result)
 

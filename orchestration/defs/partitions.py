@@ -17,6 +17,11 @@ from ingestion.business_day import BUSINESS_TIMEZONE
 
 FIRST_BUSINESS_DATE = date(2025, 1, 1)
 
+# A run that loads what is new up to today (`fluxo pipeline run`), rather than rebuilding its
+# dates: the incremental marts need no range, and dbt re-parses the whole project whenever --vars
+# change, which every catch-up run would otherwise pay.
+CATCH_UP_TAG = "fluxo/catch_up"
+
 # end_offset=1: today is a partition too, loaded again by every run until the day is over.
 business_date_partitions = dg.DailyPartitionsDefinition(
     start_date=FIRST_BUSINESS_DATE.isoformat(), timezone=BUSINESS_TIMEZONE.key, end_offset=1
@@ -37,3 +42,8 @@ def business_days_of_run(tags: Mapping[str, str]) -> tuple[date, date] | None:
     if (key := tags.get(PARTITION_NAME_TAG)) is not None:
         return date.fromisoformat(key), date.fromisoformat(key)
     return None
+
+
+def business_days_to_rebuild(tags: Mapping[str, str]) -> tuple[date, date] | None:
+    """The business dates whose marts a run rebuilds: those it covers, unless it is a catch-up."""
+    return None if CATCH_UP_TAG in tags else business_days_of_run(tags)

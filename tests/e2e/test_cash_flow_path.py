@@ -314,6 +314,16 @@ def test_a_backfill_refetches_its_days_and_rebuilds_the_marts_for_them(
         " order by business_date"
     )
     correct = warehouse_conn.execute(cash_flow, (merchant_id,)).fetchall()
+    # As if its postings were loaded days ago: else they are within the reload margin of the
+    # newest load, and any run would recompute the merchant's days, backfill or not.
+    merchant_postings = (
+        "account_id in (select account_id from raw.ledger_accounts where tenant_id = %s)"
+    )
+    warehouse_conn.execute(
+        "update raw.ledger_postings set _loaded_at = _loaded_at - interval '2 days'"
+        f" where {merchant_postings}",
+        (merchant_id,),
+    )
     warehouse_conn.execute(
         "update marts.fct_daily_cash_flow set credits_minor = credits_minor + 7,"
         " closing_balance_minor = closing_balance_minor + 7"

@@ -97,3 +97,23 @@ def test_serve_runs_in_the_foreground_until_stopped(
         code = service.process.wait(30)
     # Stopped by SIGTERM: a clean exit, or the signal itself, and never a hang.
     assert code in (0, -signal.SIGTERM), (tmp_path / "serve.log").read_text()
+
+
+@pytest.mark.parametrize(
+    ("dates", "code", "message"),
+    [
+        (("--from", "2026-03-05", "--to", "2026-03-04"), 1, "is after --to"),
+        (("--from", "2026-03-05", "--to", "2999-01-01"), 1, "is in the future"),
+        (("--from", "2024-06-01", "--to", "2025-01-02"), 1, "before the first business date"),
+        (("--from", "05/03/2026", "--to", "2026-03-06"), 2, "Invalid value for '--from'"),
+    ],
+)
+def test_pipeline_backfill_refuses_a_range_it_cannot_run(
+    tmp_path: Path, dates: tuple[str, ...], code: int, message: str
+) -> None:
+    """Refused in one line before anything starts: no database, no run."""
+    env = clean_environment(FLUXO_HOME=str(tmp_path / "home"), COLUMNS="200")
+    refused = run_fluxo("pipeline", "backfill", *dates, env=env)
+    assert refused.returncode == code, refused.stdout + refused.stderr
+    assert message in refused.stdout + refused.stderr
+    assert not (tmp_path / "home" / "pgdata").exists()

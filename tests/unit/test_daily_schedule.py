@@ -9,7 +9,7 @@ from orchestration.defs.daily import DAILY_JOB, daily_job, daily_schedule
 from orchestration.defs.daily.schedules import previous_business_date
 from orchestration.defs.dbt.assets import dbt_build_args
 from orchestration.defs.openfinance import OpenFinanceSource, openfinance_assets
-from orchestration.defs.partitions import business_days_of_run, business_days_tags
+from orchestration.defs.partitions import CATCH_UP_TAG, business_days_of_run, business_days_tags
 from orchestration.defs.resources import FluxoDatabases
 
 
@@ -72,6 +72,15 @@ def test_a_range_run_passes_its_range_to_dbt() -> None:
     tags = business_days_tags(dg.PartitionKeyRange("2026-02-01", "2026-02-28"))
     assert business_days_of_run(tags) == (date(2026, 2, 1), date(2026, 2, 28))
     assert dbt_build_args(tags)[2] == '{"backfill_from": "2026-02-01", "backfill_to": "2026-02-28"}'
+
+
+def test_a_catch_up_run_builds_incrementally_without_vars() -> None:
+    tags = {
+        **business_days_tags(dg.PartitionKeyRange("2026-03-01", "2026-03-10")),
+        CATCH_UP_TAG: "true",
+    }
+    assert business_days_of_run(tags) == (date(2026, 3, 1), date(2026, 3, 10))
+    assert dbt_build_args(tags) == ["build"]
 
 
 def test_an_unpartitioned_run_builds_without_vars() -> None:

@@ -15,7 +15,7 @@ from dagster_dbt import (
 )
 
 from orchestration.defs.dbt.project import dbt_profile_env
-from orchestration.defs.partitions import business_days_of_run
+from orchestration.defs.partitions import business_days_to_rebuild
 from orchestration.defs.resources import FluxoDatabases
 
 
@@ -51,9 +51,9 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
 
 
 def dbt_build_args(run_tags: Mapping[str, str]) -> list[str]:
-    """`dbt build`, told which business dates the run covers (one day, or a backfill's range), so
-    the incremental marts rebuild those days even when no new posting touched them."""
-    days = business_days_of_run(run_tags)
+    """`dbt build`, told which business dates the run covers (the scheduled day, a backfill's
+    range), so the incremental marts rebuild those days even when no new posting touched them."""
+    days = business_days_to_rebuild(run_tags)
     if days is None:
         return ["build"]
     window = {"backfill_from": days[0].isoformat(), "backfill_to": days[1].isoformat()}
