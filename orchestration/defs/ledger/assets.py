@@ -28,8 +28,8 @@ def _asset_key(raw_table: str) -> dg.AssetKey:
 )
 def raw_ledger_tables(databases: FluxoDatabases) -> Iterator[dg.MaterializeResult]:  # type: ignore[type-arg]
     # All tables come from one ledger snapshot, so an entry never lands before its merchant.
-    urls = databases.urls()
     with retried_only_if_transient():
+        urls = databases.urls()
         results = load_ledger(urls.ledger_dsn, urls.warehouse_dsn)
     for result in results:
         yield dg.MaterializeResult(
