@@ -2,14 +2,9 @@
 process (`fluxo pipeline run`), by the run-failure sensor when launched by the daemon or the UI;
 a webhook that fails never hides the run's failure."""
 
-import json
 import logging
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import dagster as dg
 import pytest
@@ -18,43 +13,16 @@ from ingestion.openfinance.simulator import OpenFinanceSimulator, simulator_in_t
 from orchestration.defs.alerts import execute_alerting_on_failure, run_failure_alert_sensor
 from orchestration.defs.openfinance import OpenFinanceSource, openfinance_assets
 from orchestration.defs.resources import FluxoDatabases
+from tests.webhook import Webhook, recording_webhook
 
 TODAY = date(2026, 3, 4)
 
 
-@dataclass
-class Webhook:
-    """An HTTP server on 127.0.0.1 that records each POST and answers `status`."""
-
-    url: str
-    received: list[dict[str, Any]] = field(default_factory=list)
-    status: int = 204
-
-
 @pytest.fixture
 def webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[Webhook]:
-    recorder = Webhook(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers["Content-Length"])
-            recorder.received.append(json.loads(self.rfile.read(length)))
-            self.send_response(recorder.status)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    recorder.url = f"http://127.0.0.1:{server.server_address[1]}/alerts"
-    monkeypatch.setenv("FLUXO_ALERT_WEBHOOK_URL", recorder.url)
-    try:
+    with recording_webhook() as recorder:
+        monkeypatch.setenv("FLUXO_ALERT_WEBHOOK_URL", recorder.url)
         yield recorder
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture
