@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, NoReturn
 
@@ -183,6 +184,35 @@ def pipeline_run() -> None:
     _run_pipeline(settings, urls)
 
 
+@pipeline_app.command("backfill")
+def pipeline_backfill(
+    from_date: Annotated[
+        datetime,
+        typer.Option(
+            "--from", formats=["%Y-%m-%d"], help="First business date (São Paulo), YYYY-MM-DD."
+        ),
+    ],
+    to_date: Annotated[
+        datetime,
+        typer.Option("--to", formats=["%Y-%m-%d"], help="Last business date, today at most."),
+    ],
+) -> None:
+    """Load the business dates --from..--to again, as one run of the daily job (Open Finance for
+    those days, the other sources' news), and rebuild the marts from --from."""
+    # Dagster and dbt take seconds to import: only the commands that run the pipeline pay for it.
+    from fluxo import pipeline
+    from ingestion.business_day import business_today
+
+    first, last = from_date.date(), to_date.date()
+    try:
+        pipeline.backfill_days(first, last, business_today())
+    except pipeline.BackfillRangeError as error:
+        raise FluxoError(str(error)) from error
+    settings = _settings()
+    urls = _connect(settings)
+    _run_pipeline(settings, urls, backfill=(first, last))
+
+
 def _post_demo_workload(
     api_url: str, urls: databases.DatabaseUrls, days: int = DEMO_DAYS
 ) -> SeedResult:
@@ -204,16 +234,24 @@ def _post_demo_workload(
     return result
 
 
-def _run_pipeline(settings: Settings, urls: databases.DatabaseUrls) -> None:
-    # Dagster and dbt take seconds to import: only the commands that run the pipeline pay for it.
+def _run_pipeline(
+    settings: Settings, urls: databases.DatabaseUrls, backfill: tuple[date, date] | None = None
+) -> None:
+    """The catch-up run (missing days and today), or a backfill of the given business dates."""
     from fluxo import pipeline
 
+    log_path = settings.home_dir / "logs" / "pipeline.log"
     with step("Parsing the dbt project"):
         pipeline.prepare(urls.warehouse)
-    with step(
-        "Materializing every asset (raw ledger, bank, KYC and statement tables, dbt, checks)"
-    ):
-        summary = pipeline.materialize_all(settings.home_dir / "logs" / "pipeline.log")
+    if backfill is None:
+        with step(
+            "Materializing every asset (raw ledger, bank, KYC and statement tables, dbt, checks)"
+        ):
+            summary = pipeline.materialize_all(log_path)
+    else:
+        first, last = backfill
+        with step(f"Backfilling business dates {first} to {last} (every source, dbt, checks)"):
+            summary = pipeline.backfill(first, last, log_path)
     note(
         f"runs {', '.join(summary.run_ids)}: "
         f"{len(summary.assets_materialized)} assets materialized, "

@@ -1,8 +1,12 @@
-"""Materialize every Dagster asset once, in this process, recorded in the Fluxo Dagster instance.
+"""Run the daily job in this process, recorded in the Fluxo Dagster instance.
 
-Open Finance is loaded by booking day: a run loads, in one window, every day of the last
-`OPENFINANCE_CATCH_UP_DAYS` not loaded yet, and always today (which is never complete). Then the
-unpartitioned assets run: the ledger copy, statement files, KYC results, dbt models and checks.
+`materialize_all` (`fluxo pipeline run`) covers, in one run, every business date of the last
+`OPENFINANCE_CATCH_UP_DAYS` whose Open Finance data was never loaded, and always today (which is
+never complete), and builds the marts incrementally; `backfill` (`fluxo pipeline backfill`) covers
+the dates it is given and rebuilds the marts from the first. Either way the run loads the Open
+Finance window of those dates, the ledger copy, statement files and KYC results, then builds the
+dbt models and their checks. A failed run is
+reported (log, and webhook when set) like any other.
 """
 
 import os
@@ -15,22 +19,23 @@ from pathlib import Path
 import dagster as dg
 from dagster import DagsterInstance
 
-# The tags of a single-run backfill over a partition range; Dagster does not export them publicly.
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
-
 from fluxo.seed import DEMO_DAYS
 from ingestion.business_day import business_today
-from orchestration.definitions import OPENFINANCE_JOB, UNPARTITIONED_JOB, defs
+from orchestration.definitions import defs
+from orchestration.defs.alerts import execute_alerting_on_failure
+from orchestration.defs.daily import DAILY_JOB
 from orchestration.defs.dbt.project import dbt_profile_env, dbt_project, prepare_manifest
 from orchestration.defs.openfinance.assets import TRANSACTIONS_KEY
+from orchestration.defs.partitions import CATCH_UP_TAG, FIRST_BUSINESS_DATE, business_days_tags
 
 # The run's full log stays in the Dagster instance (see the UI); the terminal gets errors only.
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 # How far back a run looks for booking days never loaded: the demo's whole history.
 OPENFINANCE_CATCH_UP_DAYS = DEMO_DAYS
+
+
+class BackfillRangeError(ValueError):
+    """A backfill range that cannot be run; the message says how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -60,40 +65,65 @@ def openfinance_days_to_load(
     return dg.PartitionKeyRange(start.isoformat(), today.isoformat())
 
 
+def backfill_days(first: date, last: date, today: date) -> dg.PartitionKeyRange:
+    """The business dates [first, last] as one range, if a backfill can run them."""
+    if first > last:
+        raise BackfillRangeError(
+            f"--from {first} is after --to {last}: give the earlier date first"
+        )
+    if last > today:
+        raise BackfillRangeError(
+            f"--to {last} is in the future (today is {today} in São Paulo): end at today at most"
+        )
+    if first < FIRST_BUSINESS_DATE:
+        raise BackfillRangeError(
+            f"--from {first} is before the first business date, {FIRST_BUSINESS_DATE}"
+        )
+    return dg.PartitionKeyRange(first.isoformat(), last.isoformat())
+
+
 def materialize_all(log_path: Path) -> PipelineSummary:
-    """Run every asset and check; dbt's own output (which dagster-dbt prints) goes to `log_path`."""
-    definitions = defs()
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        DagsterInstance.get() as instance,
-        log_path.open("a") as log,
-        redirect_stdout(log),
-    ):
+    """The catch-up run; dbt's own output (which dagster-dbt prints) goes to `log_path`."""
+    with DagsterInstance.get() as instance:
         days = openfinance_days_to_load(
             instance.get_materialized_partitions(TRANSACTIONS_KEY), business_today()
         )
-        results = [
-            definitions.resolve_job_def(OPENFINANCE_JOB).execute_in_process(
-                instance=instance,
-                raise_on_error=False,
-                run_config=QUIET_RUN_CONFIG,
-                tags={
-                    ASSET_PARTITION_RANGE_START_TAG: days.start,
-                    ASSET_PARTITION_RANGE_END_TAG: days.end,
-                },
-            ),
-            definitions.resolve_job_def(UNPARTITIONED_JOB).execute_in_process(
-                instance=instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG
-            ),
-        ]
-    evaluations = [e for result in results for e in result.get_asset_check_evaluations()]
+        return _run_daily_job(instance, days, log_path, {CATCH_UP_TAG: "true"})
+
+
+def backfill(first: date, last: date, log_path: Path) -> PipelineSummary:
+    """One run over the business dates [first, last]: their Open Finance data fetched again and
+    the marts rebuilt from `first`."""
+    days = backfill_days(first, last, business_today())
+    with DagsterInstance.get() as instance:
+        return _run_daily_job(instance, days, log_path)
+
+
+def _run_daily_job(
+    instance: DagsterInstance,
+    days: dg.PartitionKeyRange,
+    log_path: Path,
+    tags: dict[str, str] | None = None,
+) -> PipelineSummary:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("a") as log, redirect_stdout(log):
+        result = execute_alerting_on_failure(
+            defs().resolve_job_def(DAILY_JOB),
+            instance=instance,
+            run_config=QUIET_RUN_CONFIG,
+            tags={**business_days_tags(days), **(tags or {})},
+        )
+    return summarize(result)
+
+
+def summarize(result: dg.ExecuteInProcessResult) -> PipelineSummary:
+    evaluations = result.get_asset_check_evaluations()
     return PipelineSummary(
-        run_ids=[result.run_id for result in results],
-        success=all(result.success for result in results),
+        run_ids=[result.run_id],
+        success=result.success,
         assets_materialized=sorted(
             {
                 event.asset_key.to_user_string()
-                for result in results
                 for event in result.get_asset_materialization_events()
                 if event.asset_key is not None
             }
@@ -104,5 +134,5 @@ def materialize_all(log_path: Path) -> PipelineSummary:
             for evaluation in evaluations
             if not evaluation.passed
         ),
-        failed_steps=sorted(step for result in results for step in result.get_failed_step_keys()),
+        failed_steps=sorted(result.get_failed_step_keys()),
     )

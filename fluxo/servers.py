@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fluxo.settings import Settings
+from fluxo.urls import psycopg2_url
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BIN_DIR = Path(sys.executable).parent
@@ -35,19 +36,25 @@ class Server:
 
 
 def prepare_dagster_home(settings: Settings) -> Path:
-    """DAGSTER_HOME under FLUXO_HOME, holding the repository's dagster.yaml."""
+    """DAGSTER_HOME under FLUXO_HOME, holding the repository's dagster.yaml (SQLite storage in
+    that folder), or dagster-postgres.yaml when FLUXO_DAGSTER_STORAGE_URL is set."""
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    on_postgres = settings.dagster_storage_url is not None
+    instance_yaml = "dagster-postgres.yaml" if on_postgres else "dagster.yaml"
+    shutil.copyfile(REPO_ROOT / instance_yaml, home / "dagster.yaml")
     return home
 
 
 def child_environment(settings: Settings) -> dict[str, str]:
     """What every child needs to find the same state, whatever its working directory."""
-    return {
+    environment = {
         "FLUXO_HOME": str(settings.home_dir),
         "DAGSTER_HOME": str(prepare_dagster_home(settings)),
     }
+    if settings.dagster_storage_url is not None:
+        environment["FLUXO_DAGSTER_STORAGE_URL"] = psycopg2_url(settings.dagster_storage_url)
+    return environment
 
 
 def api_server(settings: Settings) -> Server:

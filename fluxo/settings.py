@@ -32,6 +32,17 @@ class Settings(BaseSettings):
         description="Signs the API's access tokens; unset means a random one kept under home.",
     )
     token_ttl_seconds: int = Field(default=900, description="Lifetime of an access token.")
+    dagster_storage_url: str | None = Field(
+        default=None,
+        description="PostgreSQL database for Dagster's runs, events and schedules; unset means "
+        "SQLite files under the Dagster home.",
+    )
+    alert_webhook_url: str | None = Field(
+        default=None, description="Receives a JSON POST for each failed pipeline run."
+    )
+    alert_webhook_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="How long a failure alert may wait for the webhook."
+    )
 
     @property
     def home_dir(self) -> Path:

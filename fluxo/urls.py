@@ -39,3 +39,10 @@ def connection_parts(url: str) -> dict[str, str]:
         "password": parsed.password or "",
         "dbname": parsed.database or "postgres",
     }
+
+
+def psycopg2_url(url: str) -> str:
+    """The same database for dagster-postgres, which needs the psycopg2 driver named: SQLAlchemy
+    2.1 maps a bare postgresql:// to psycopg 3, on which dagster-postgres fails."""
+    parsed = make_url(url).set(drivername="postgresql+psycopg2")
+    return parsed.render_as_string(hide_password=False)

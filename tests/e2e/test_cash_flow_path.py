@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
+from dagster import DagsterEventType, DagsterInstance
 from fastapi.testclient import TestClient
 from psycopg import sql
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +28,7 @@ from fluxo.seed import seed_onboarding_register
 from fluxo.servers import REPO_ROOT, child_environment
 from fluxo.settings import Settings
 from orchestration.defs.finance.checks import check_closing_balance_matches_ledger
+from orchestration.defs.openfinance.assets import TRANSACTIONS_KEY
 from orchestration.defs.resources import FluxoDatabases
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -407,3 +409,69 @@ def test_the_analyst_guide_queries_run_as_analyst(
             assert warehouse_conn.execute(query).fetchall(), query
     finally:
         warehouse_conn.execute("reset role")
+
+
+def test_a_backfill_refetches_its_days_and_rebuilds_the_marts_for_them(
+    pipeline_run: pipeline.PipelineSummary,
+    merchant_with_history: tuple[str, date, int],
+    database_urls: DatabaseUrls,
+    warehouse_conn: psycopg.Connection,
+) -> None:
+    """A drifted mart day is rewritten by a backfill of its range, though no posting changed:
+    dbt gets the range (backfill_from) and recomputes from it; Open Finance is asked for it."""
+    merchant_id, first_day, _ = merchant_with_history
+    first, last = first_day + timedelta(days=1), first_day + timedelta(days=2)
+    cash_flow = (
+        "select business_date, opening_balance_minor, credits_minor, closing_balance_minor"
+        " from marts.fct_daily_cash_flow where merchant_id = %s and account_code = 'cash'"
+        " order by business_date"
+    )
+    correct = warehouse_conn.execute(cash_flow, (merchant_id,)).fetchall()
+    # As if its postings were loaded days ago: else they are within the reload margin of the
+    # newest load, and any run would recompute the merchant's days, backfill or not.
+    merchant_postings = (
+        "account_id in (select account_id from raw.ledger_accounts where tenant_id = %s)"
+    )
+    warehouse_conn.execute(
+        "update raw.ledger_postings set _loaded_at = _loaded_at - interval '2 days'"
+        f" where {merchant_postings}",
+        (merchant_id,),
+    )
+    warehouse_conn.execute(
+        "update marts.fct_daily_cash_flow set credits_minor = credits_minor + 7,"
+        " closing_balance_minor = closing_balance_minor + 7"
+        " where merchant_id = %s and account_code = 'cash' and business_date = %s",
+        (merchant_id, first),
+    )
+    raw_before = raw_row_counts(database_urls.warehouse_dsn)
+
+    backfilled = pipeline.backfill(first, last, Path(os.environ["FLUXO_HOME"]) / "logs" / "b.log")
+
+    assert backfilled.success and backfilled.checks_failed == [], backfilled
+    assert warehouse_conn.execute(cash_flow, (merchant_id,)).fetchall() == correct
+    assert raw_row_counts(database_urls.warehouse_dsn) == raw_before
+    duplicates = warehouse_conn.execute(
+        "select (select count(*) - count(distinct (account_id, business_date))"
+        " from marts.fct_daily_cash_flow),"
+        " (select count(*) - count(distinct posting_id) from marts.fct_ledger_postings)"
+    ).fetchone()
+    assert duplicates == (0, 0)
+    # The backfill's run fetched the Open Finance window of exactly those booking days.
+    with DagsterInstance.get() as instance:
+        (run_id,) = backfilled.run_ids
+        materialized = [
+            record.event_log_entry.dagster_event
+            for record in instance.get_records_for_run(
+                run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION
+            ).records
+        ]
+    transactions = [
+        event.event_specific_data.materialization  # type: ignore[union-attr]
+        for event in materialized
+        if event is not None and event.asset_key == TRANSACTIONS_KEY
+    ]
+    assert sorted(m.partition for m in transactions) == [first.isoformat(), last.isoformat()]
+    metadata = transactions[0].metadata
+    assert metadata["window_to"].value == last.isoformat()
+    assert metadata["window_from"].value <= first.isoformat()
+    assert metadata["pages_fetched"].value > 0

@@ -3,6 +3,7 @@
 import os
 import re
 import signal
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -12,7 +13,9 @@ import pytest
 from fluxo.databases import DatabaseUrls
 from fluxo.demo_onboarding import demo_customer_profiles
 from fluxo.processes import start_service
+from ingestion.business_day import business_today
 from tests.e2e.cli import FLUXO, clean_environment, free_port, run_fluxo
+from tests.webhook import recording_webhook
 
 
 def test_db_start_status_url_stop(tmp_path: Path) -> None:
@@ -108,3 +111,52 @@ def test_serve_runs_in_the_foreground_until_stopped(
         code = service.process.wait(30)
     # Stopped by SIGTERM: a clean exit, or the signal itself, and never a hang.
     assert code in (0, -signal.SIGTERM), (tmp_path / "serve.log").read_text()
+
+
+@pytest.mark.parametrize(
+    ("dates", "code", "message"),
+    [
+        (("--from", "2026-03-05", "--to", "2026-03-04"), 1, "is after --to"),
+        (("--from", "2026-03-05", "--to", "2999-01-01"), 1, "is in the future"),
+        (("--from", "2024-06-01", "--to", "2025-01-02"), 1, "before the first business date"),
+        (("--from", "05/03/2026", "--to", "2026-03-06"), 2, "Invalid value for '--from'"),
+    ],
+)
+def test_pipeline_backfill_refuses_a_range_it_cannot_run(
+    tmp_path: Path, dates: tuple[str, ...], code: int, message: str
+) -> None:
+    """Refused in one line before anything starts: no database, no run."""
+    env = clean_environment(FLUXO_HOME=str(tmp_path / "home"), COLUMNS="200")
+    refused = run_fluxo("pipeline", "backfill", *dates, env=env)
+    assert refused.returncode == code, refused.stdout + refused.stderr
+    assert message in refused.stdout + refused.stderr
+    assert not (tmp_path / "home" / "pgdata").exists()
+
+
+def test_pipeline_backfill_that_fails_exits_non_zero_and_alerts_the_webhook(
+    database_urls: DatabaseUrls, simulated_sources: None, tmp_path: Path
+) -> None:
+    """A bank that refuses our consent: the Open Finance step fails (not retried: permanent), the
+    command says so in one line with exit code 1, and the run's failure reaches the webhook."""
+    with recording_webhook() as webhook:
+        env = clean_environment(
+            FLUXO_HOME=str(tmp_path / "home"),
+            FLUXO_DATABASE_URL=database_urls.ledger,
+            FLUXO_WAREHOUSE_URL=database_urls.warehouse,
+            FLUXO_OPENFINANCE_BASE_URL=os.environ["FLUXO_OPENFINANCE_BASE_URL"],
+            FLUXO_OPENFINANCE_CONSENT_ID="urn:fluxo:consent:revoked",
+            FLUXO_KYC_URL=os.environ["FLUXO_KYC_URL"],
+            FLUXO_DOCUMENT_TOKEN_KEY=os.environ["FLUXO_DOCUMENT_TOKEN_KEY"],
+            FLUXO_ALERT_WEBHOOK_URL=webhook.url,
+            COLUMNS="200",
+        )
+        yesterday = (business_today() - timedelta(days=1)).isoformat()
+        failed = run_fluxo("pipeline", "backfill", "--from", yesterday, "--to", yesterday, env=env)
+
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "the pipeline run failed (steps: raw_openfinance_tables" in failed.stdout
+    (alert,) = webhook.received
+    assert alert["job"] == "daily_job"
+    assert [step["step"] for step in alert["failed_steps"]] == ["raw_openfinance_tables"]
+    assert "403" in alert["failed_steps"][0]["error"]
+    assert alert["tags"]["dagster/asset_partition_range_start"] == yesterday

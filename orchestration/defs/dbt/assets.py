@@ -1,5 +1,6 @@
 """dbt models as assets; `dbt build` runs their tests, which Dagster shows as asset checks."""
 
+import json
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -14,6 +15,7 @@ from dagster_dbt import (
 )
 
 from orchestration.defs.dbt.project import dbt_profile_env
+from orchestration.defs.partitions import business_days_to_rebuild
 from orchestration.defs.resources import FluxoDatabases
 
 
@@ -43,6 +45,16 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     ) -> Iterator[Any]:
         # dbt reads its profile from the environment of the process Dagster starts it in.
         os.environ.update(dbt_profile_env(databases.urls().warehouse))
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from dbt.cli(dbt_build_args(context.run.tags), context=context).stream()
 
     return fluxo_dbt_models
+
+
+def dbt_build_args(run_tags: Mapping[str, str]) -> list[str]:
+    """`dbt build`, told which business dates the run covers (the scheduled day, a backfill's
+    range), so the incremental marts rebuild those days even when no new posting touched them."""
+    days = business_days_to_rebuild(run_tags)
+    if days is None:
+        return ["build"]
+    window = {"backfill_from": days[0].isoformat(), "backfill_to": days[1].isoformat()}
+    return ["build", "--vars", json.dumps(window)]

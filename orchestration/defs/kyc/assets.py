@@ -5,11 +5,11 @@ import dagster as dg
 from pydantic import Field
 
 from ingestion.documents import DocumentKind, document_token_key
-from ingestion.kyc.client import KycError
 from ingestion.kyc.load import DEFAULT_MAX_ERROR_RATE, KycLoadResult, load_kyc_results
 from ingestion.kyc.pep import load_pep_register
 from orchestration.defs.kyc.resources import KycSource
 from orchestration.defs.resources import FluxoDatabases
+from orchestration.defs.retries import INGESTION_RETRY_POLICY, retried_only_if_transient
 
 
 class KycLoadConfig(dg.Config):
@@ -25,21 +25,19 @@ class KycLoadConfig(dg.Config):
 def _materialize(
     kind: DocumentKind, config: KycLoadConfig, kyc: KycSource, databases: FluxoDatabases
 ) -> dg.MaterializeResult:  # type: ignore[type-arg]
-    with kyc.client() as client:
-        try:
-            result = load_kyc_results(
-                client,
-                databases.urls().warehouse_dsn,
-                kyc.documents(kind),
-                kind,
-                token_key=document_token_key(),
-                max_error_rate=config.max_error_rate,
-            )
-        except KycError as error:
-            # Keep the client's view of the failure (retries, breaker) on the failed run.
-            raise dg.Failure(
-                description=str(error), metadata=dict(client.stats.as_metadata())
-            ) from error
+    with (
+        kyc.client() as client,
+        # A failure keeps the client's view of it (retries, breaker) on the failed run.
+        retried_only_if_transient(lambda: client.stats.as_metadata()),
+    ):
+        result = load_kyc_results(
+            client,
+            databases.urls().warehouse_dsn,
+            kyc.documents(kind),
+            kind,
+            token_key=document_token_key(),
+            max_error_rate=config.max_error_rate,
+        )
     return dg.MaterializeResult(metadata=_metadata(result))
 
 
@@ -70,6 +68,7 @@ def _metadata(result: KycLoadResult) -> dict[str, str | int | float]:
     key=["raw", "kyc_cnpj_results"],
     group_name="kyc",
     kinds={"postgres"},
+    retry_policy=INGESTION_RETRY_POLICY,
     description="Registry answers (BrasilAPI CNPJ) about the companies to check, one row per "
     "document token and day; clear CNPJs only in raw.kyc_documents_restricted.",
 )
@@ -83,6 +82,7 @@ def raw_kyc_cnpj_results(
     key=["raw", "kyc_cpf_results"],
     group_name="kyc",
     kinds={"postgres"},
+    retry_policy=INGESTION_RETRY_POLICY,
     description="CPF status answers (Receita situação cadastral) about the people to check, one "
     "row per document token and day; clear CPFs only in raw.kyc_documents_restricted.",
 )

@@ -7,6 +7,7 @@ import dagster as dg
 from ingestion.ledger.load import load_ledger
 from ingestion.ledger.tables import LEDGER_TABLES
 from orchestration.defs.resources import FluxoDatabases
+from orchestration.defs.retries import INGESTION_RETRY_POLICY, retried_only_if_transient
 
 
 def _asset_key(raw_table: str) -> dg.AssetKey:
@@ -23,11 +24,14 @@ def _asset_key(raw_table: str) -> dg.AssetKey:
         )
         for table in LEDGER_TABLES
     ],
+    retry_policy=INGESTION_RETRY_POLICY,
 )
 def raw_ledger_tables(databases: FluxoDatabases) -> Iterator[dg.MaterializeResult]:  # type: ignore[type-arg]
     # All tables come from one ledger snapshot, so an entry never lands before its merchant.
-    urls = databases.urls()
-    for result in load_ledger(urls.ledger_dsn, urls.warehouse_dsn):
+    with retried_only_if_transient():
+        urls = databases.urls()
+        results = load_ledger(urls.ledger_dsn, urls.warehouse_dsn)
+    for result in results:
         yield dg.MaterializeResult(
             asset_key=_asset_key(result.raw_table),
             metadata={

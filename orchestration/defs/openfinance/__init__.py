@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from orchestration.defs.openfinance.assets import booking_date_partitions, raw_openfinance_tables
+from orchestration.defs.openfinance.assets import raw_openfinance_tables
 from orchestration.defs.openfinance.resources import OpenFinanceSource
 
 openfinance_assets: list[dg.AssetsDefinition] = [raw_openfinance_tables]
 
-__all__ = ["OpenFinanceSource", "booking_date_partitions", "openfinance_assets"]
+__all__ = ["OpenFinanceSource", "openfinance_assets"]

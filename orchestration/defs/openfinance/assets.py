@@ -7,18 +7,15 @@ import dagster as dg
 from pydantic import Field
 
 from ingestion.documents import document_token_key
-from ingestion.openfinance.client import OpenFinanceError
 from ingestion.openfinance.load import (
     DEFAULT_MAX_ERROR_RATE,
     DEFAULT_OVERLAP_DAYS,
     load_openfinance,
 )
 from orchestration.defs.openfinance.resources import OpenFinanceSource
+from orchestration.defs.partitions import business_date_partitions
 from orchestration.defs.resources import FluxoDatabases
-
-booking_date_partitions = dg.DailyPartitionsDefinition(
-    start_date="2025-01-01", timezone="America/Sao_Paulo", end_offset=1
-)
+from orchestration.defs.retries import INGESTION_RETRY_POLICY, retried_only_if_transient
 
 ACCOUNTS_KEY = dg.AssetKey(["raw", "openfinance_accounts"])
 BALANCES_KEY = dg.AssetKey(["raw", "openfinance_balances"])
@@ -64,9 +61,10 @@ class OpenFinanceLoadConfig(dg.Config):
             "longer lists get a withdrawn version. The latest _sequence is the current state.",
         ),
     ],
-    partitions_def=booking_date_partitions,
+    partitions_def=business_date_partitions,
     # A backfill of many days is one run fetching one window, not a run per day.
     backfill_policy=dg.BackfillPolicy.single_run(),
+    retry_policy=INGESTION_RETRY_POLICY,
 )
 def raw_openfinance_tables(
     context: dg.AssetExecutionContext,
@@ -75,22 +73,20 @@ def raw_openfinance_tables(
     databases: FluxoDatabases,
 ) -> Iterator[dg.MaterializeResult]:  # type: ignore[type-arg]
     days = context.partition_key_range
-    with openfinance.client() as client:
-        try:
-            result = load_openfinance(
-                client,
-                databases.urls().warehouse_dsn,
-                token_key=document_token_key(),
-                from_date=date.fromisoformat(days.start),
-                to_date=date.fromisoformat(days.end),
-                overlap_days=config.overlap_days,
-                max_error_rate=config.max_error_rate,
-            )
-        except OpenFinanceError as error:
-            # Keep the client's view of the failure (retries, breaker) on the failed run.
-            raise dg.Failure(
-                description=str(error), metadata=dict(client.stats.as_metadata())
-            ) from error
+    with (
+        openfinance.client() as client,
+        # A failure keeps the client's view of it (retries, breaker) on the failed run.
+        retried_only_if_transient(lambda: client.stats.as_metadata()),
+    ):
+        result = load_openfinance(
+            client,
+            databases.urls().warehouse_dsn,
+            token_key=document_token_key(),
+            from_date=date.fromisoformat(days.start),
+            to_date=date.fromisoformat(days.end),
+            overlap_days=config.overlap_days,
+            max_error_rate=config.max_error_rate,
+        )
     stats = result.client_stats
     run: dict[str, str | int] = {
         "batch_id": result.batch_id,

@@ -8,6 +8,7 @@ from pydantic import Field
 from fluxo.settings import Settings
 from ingestion.statements.load import DEFAULT_MAX_ERROR_RATE, load_statements
 from orchestration.defs.resources import FluxoDatabases
+from orchestration.defs.retries import INGESTION_RETRY_POLICY, retried_only_if_transient
 
 
 def landing_dir() -> Path:
@@ -34,16 +35,18 @@ class StatementLoadConfig(dg.Config):
     kinds={"postgres"},
     description="Lines of the OFX and CSV statement files dropped in $FLUXO_HOME/landing/, each "
     "file's content once; raw.statement_files holds one row per file with its balance check.",
+    retry_policy=INGESTION_RETRY_POLICY,
 )
 def raw_statement_lines(
     config: StatementLoadConfig, databases: FluxoDatabases
 ) -> dg.MaterializeResult:  # type: ignore[type-arg]
-    result = load_statements(
-        landing_dir(),
-        databases.urls().warehouse_dsn,
-        max_error_rate=config.max_error_rate,
-        full_history_accounts=config.full_history_accounts,
-    )
+    with retried_only_if_transient():
+        result = load_statements(
+            landing_dir(),
+            databases.urls().warehouse_dsn,
+            max_error_rate=config.max_error_rate,
+            full_history_accounts=config.full_history_accounts,
+        )
     return dg.MaterializeResult(
         metadata={
             "batch_id": result.batch_id,

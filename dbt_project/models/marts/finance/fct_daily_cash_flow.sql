@@ -6,7 +6,10 @@
     postings loaded since the last run (late or backdated postings included) or else from the day
     after the last one built, opening at the closing already stored for the day before. Postings
     loaded within `cash_flow_reload_margin` of the newest one already seen are read again, so a
-    load that committed late is never missed; recomputing a day twice changes nothing. -#}
+    load that committed late is never missed; recomputing a day twice changes nothing. A run given
+    the var `backfill_from` (a backfill, or the daily job's business date) also recomputes every
+    account from that day (or its first posting, if later) on: each closing carries into the next
+    day's opening, so the days after the range are rebuilt too. -#}
 {{
     config(
         materialized='incremental',
@@ -20,6 +23,7 @@
     )
 }}
 {%- set as_of_date = var('as_of_date', none) -%}
+{%- set backfill_from = var('backfill_from', none) -%}
 
 with postings as (
     select account_id, business_date, direction, amount_minor, balance_effect_minor, _loaded_at
@@ -67,7 +71,14 @@ plan as (
         merchant_accounts.*,
         {% if is_incremental() -%}
         case when built.account_id is null then posting_span.first_date
-             else least(changed.first_changed_date, built.built_through + 1)
+             else greatest(
+                 least(
+                     changed.first_changed_date,
+                     built.built_through + 1
+                     {%- if backfill_from %}, '{{ backfill_from }}'::date{% endif %}
+                 ),
+                 posting_span.first_date
+             )
         end as recompute_from,
         {%- else -%}
         posting_span.first_date as recompute_from,

@@ -1,6 +1,7 @@
 {#- Every ledger posting with its transfer and account, for analysis: one row per posting.
     Incremental by load time: postings loaded within `cash_flow_reload_margin` of the newest one
-    already here are merged again, so a load that committed late is never missed. -#}
+    already here are merged again, so a load that committed late is never missed. A run given the
+    vars `backfill_from` and `backfill_to` merges again the postings of those business dates. -#}
 {{
     config(
         materialized='incremental',
@@ -15,11 +16,17 @@
     )
 }}
 
+{%- set backfill_from = var('backfill_from', none) -%}
+{%- set backfill_to = var('backfill_to', backfill_from) -%}
+
 with postings as (
     select * from {{ ref('stg_ledger__postings') }}
     {% if is_incremental() -%}
     where _loaded_at >= (select max(loaded_at) from {{ this }})
         - interval '{{ var("cash_flow_reload_margin") }}'
+        {%- if backfill_from %}
+        or business_date between '{{ backfill_from }}'::date and '{{ backfill_to }}'::date
+        {%- endif %}
     {%- endif %}
 ),
 
