@@ -13,6 +13,7 @@ from orchestration.defs.openfinance import (
     booking_date_partitions,
     openfinance_assets,
 )
+from orchestration.defs.quality import quality_checks
 from orchestration.defs.resources import FluxoDatabases
 from orchestration.defs.statements import statement_assets, statement_sensors
 
@@ -46,7 +47,7 @@ def defs() -> dg.Definitions:
             *kyc_assets,
             build_dbt_assets(project),
         ],
-        asset_checks=[check_closing_balance_matches_ledger],
+        asset_checks=[check_closing_balance_matches_ledger, *quality_checks],
         jobs=[openfinance_by_booking_day, everything_else],
         sensors=statement_sensors,
         resources={
