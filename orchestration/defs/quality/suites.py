@@ -27,7 +27,7 @@ CURRENCY_CODE = r"^[A-Z]{3}$"
 # documents.tokenize: HMAC-SHA256 in hex. Anything else in a token column is a document in clear.
 DOCUMENT_TOKEN = r"^[0-9a-f]{64}$"
 # documents.mask_document: a CNPJ shows only its branch number; anything unreadable is all stars.
-MASKED_CNPJ = r"^(\*\*\.\*\*\*\.\*\*\*/[0-9A-Z]{4}-\*\*|\*+)$"
+MASKED_CNPJ = r"^(?:\*\*\.\*\*\*\.\*\*\*/[0-9A-Z]{4}-\*\*|\*+)$"
 
 OPENFINANCE_TRANSACTION_TYPES = (
     "TED",
