@@ -7,7 +7,6 @@
 """
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import dagster as dg
 import psycopg
@@ -16,9 +15,6 @@ from pydantic import Field
 from orchestration.defs.quality import history, runner
 from orchestration.defs.quality.suites import SUITES, RowCountChange, TableSuite
 from orchestration.defs.resources import FluxoDatabases
-
-if TYPE_CHECKING:
-    from great_expectations.expectations import Expectation
 
 VALUES_CHECK = "check_values_complete_and_in_range"
 FRESHNESS_CHECK = "check_freshness"
@@ -88,27 +84,6 @@ def build_quality_checks(suite: TableSuite) -> dg.AssetChecksDefinition:
             rows = runner.read_rows(conn, suite.read_scope(conn, suite.columns()))
         context.log.info(f"{rows.scope.description}: {len(rows.frame)} rows")
 
-        def result(
-            check_name: str,
-            expectations: "list[Expectation]",
-            severity: dg.AssetCheckSeverity,
-            **extra: object,
-        ) -> dg.AssetCheckResult:
-            validation = runner.validate(
-                rows, f"{suite.name}.{check_name}", expectations, suite.key_columns
-            )
-            return runner.check_result(
-                check_name,
-                validation,
-                rows,
-                severity=severity,
-                key_columns=suite.key_columns,
-                sample_size=config.sample_size,
-                extra_metadata=extra,
-            )
-
-        yield result(VALUES_CHECK, suite.critical(), dg.AssetCheckSeverity.ERROR)
-
         previous = history.previous_row_count(
             context.instance,
             dg.AssetCheckKey(suite.asset_key, ROW_COUNT_CHECK),
@@ -119,20 +94,35 @@ def build_quality_checks(suite: TableSuite) -> dg.AssetChecksDefinition:
             max_ratio=config.row_count_max_ratio,
             min_previous_rows=config.row_count_min_previous_rows,
         )
-        yield result(
-            ROW_COUNT_CHECK,
-            rule.expectations(previous.rows if previous else None),
-            dg.AssetCheckSeverity.WARN,
-            previous_rows_in_scope=previous.rows if previous else "none",
-            previous_scope_identity=previous.scope_identity if previous else "none",
-        )
-
-        if suite.freshness is not None:
-            yield result(
-                FRESHNESS_CHECK,
-                suite.freshness_expectations(),
-                dg.AssetCheckSeverity.WARN,
-                max_age=str(suite.freshness_max_age),
+        expectations = {
+            VALUES_CHECK: suite.critical(),
+            ROW_COUNT_CHECK: rule.expectations(previous.rows if previous else None),
+            FRESHNESS_CHECK: suite.freshness_expectations(),
+        }
+        results = runner.validate(rows, suite.name, expectations, suite.key_columns)
+        extra: dict[str, dict[str, object]] = {
+            VALUES_CHECK: {},
+            ROW_COUNT_CHECK: {
+                "previous_rows_in_scope": previous.rows if previous else "none",
+                "previous_scope_identity": previous.scope_identity if previous else "none",
+            },
+            FRESHNESS_CHECK: {"max_age": str(suite.freshness_max_age)},
+        }
+        for check_name, severity in (
+            (VALUES_CHECK, dg.AssetCheckSeverity.ERROR),
+            (ROW_COUNT_CHECK, dg.AssetCheckSeverity.WARN),
+            (FRESHNESS_CHECK, dg.AssetCheckSeverity.WARN),
+        ):
+            if check_name == FRESHNESS_CHECK and suite.freshness is None:
+                continue
+            yield runner.check_result(
+                check_name,
+                results[check_name],
+                rows,
+                severity=severity,
+                key_columns=suite.key_columns,
+                sample_size=config.sample_size,
+                extra_metadata=extra[check_name],
             )
 
     return quality_checks
