@@ -11,6 +11,7 @@ from orchestration.defs.finance.checks import check_closing_balance_matches_ledg
 from orchestration.defs.kyc import KycSource, kyc_assets
 from orchestration.defs.ledger.assets import raw_ledger_tables
 from orchestration.defs.openfinance import OpenFinanceSource, openfinance_assets
+from orchestration.defs.quality import quality_checks
 from orchestration.defs.resources import FluxoDatabases
 from orchestration.defs.statements import statement_assets, statement_sensors
 
@@ -28,7 +29,7 @@ def defs() -> dg.Definitions:
             *kyc_assets,
             build_dbt_assets(project),
         ],
-        asset_checks=[check_closing_balance_matches_ledger],
+        asset_checks=[check_closing_balance_matches_ledger, *quality_checks],
         jobs=[daily_job],
         schedules=[daily_schedule],
         sensors=[*statement_sensors, run_failure_alert_sensor],

@@ -113,6 +113,9 @@ create table if not exists raw.kyc_cpf_results (
     _batch_id        uuid not null,
     primary key (document_token, fetched_date)
 );
+
+-- The latest load is read by its _loaded_at (data-quality checks).
+create index if not exists kyc_cnpj_results_loaded_at on raw.kyc_cnpj_results (_loaded_at);
 """
 
 _COMMON_COLUMNS = (

@@ -56,6 +56,14 @@ def ensure_raw_table(conn: psycopg.Connection, table: LedgerTable) -> None:
             key=sql.SQL(key),
         )
     )
+    # The latest load is read by its _loaded_at (data-quality checks, incremental models): an
+    # index keeps that O(one load) however long the history.
+    name = table.raw_table.split(".")[1]
+    conn.execute(
+        sql.SQL("create index if not exists {index} on {raw} (_loaded_at)").format(
+            index=sql.Identifier(f"{name}_loaded_at"), raw=sql.SQL(table.raw_table)
+        )
+    )
     _ensure_natural_key(conn, table)
 
 

@@ -112,6 +112,9 @@ create table if not exists raw.openfinance_transactions (
 
 create index if not exists openfinance_transactions_booking
     on raw.openfinance_transactions (account_id, booking_date);
+-- The latest load is read by its _loaded_at (data-quality checks).
+create index if not exists openfinance_transactions_loaded_at
+    on raw.openfinance_transactions (_loaded_at);
 """
 
 

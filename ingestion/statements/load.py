@@ -88,6 +88,8 @@ create table if not exists raw.statement_lines (
 
 create index if not exists statement_lines_account_fitid
     on raw.statement_lines (bank_id, account_id, fitid);
+-- The latest load is read by its _loaded_at (data-quality checks).
+create index if not exists statement_lines_loaded_at on raw.statement_lines (_loaded_at);
 """
 
 FileStatus = Literal["loaded", "skipped", "quarantined"]
