@@ -96,24 +96,23 @@ def raw_kyc_cpf_results(
     key=["raw", "kyc_pep_register"],
     group_name="kyc",
     kinds={"postgres"},
+    retry_policy=INGESTION_RETRY_POLICY,
     description="The provider's list of politically exposed persons, one row per new or changed "
     "entry; CPFs tokenized (clear only in raw.kyc_documents_restricted).",
 )
 def raw_kyc_pep_register(
     config: KycLoadConfig, kyc: KycSource, databases: FluxoDatabases
 ) -> dg.MaterializeResult:  # type: ignore[type-arg]
-    with kyc.client() as client:
-        try:
-            result = load_pep_register(
-                client,
-                databases.urls().warehouse_dsn,
-                token_key=document_token_key(),
-                max_error_rate=config.max_error_rate,
-            )
-        except KycError as error:
-            raise dg.Failure(
-                description=str(error), metadata=dict(client.stats.as_metadata())
-            ) from error
+    with (
+        kyc.client() as client,
+        retried_only_if_transient(lambda: client.stats.as_metadata()),
+    ):
+        result = load_pep_register(
+            client,
+            databases.urls().warehouse_dsn,
+            token_key=document_token_key(),
+            max_error_rate=config.max_error_rate,
+        )
     return dg.MaterializeResult(
         metadata={
             "batch_id": result.batch_id,
