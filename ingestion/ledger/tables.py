@@ -10,6 +10,8 @@ class LedgerTable:
     columns: tuple[str, ...]
     natural_key: tuple[str, ...]
     ddl_columns: str
+    # Beside the natural key, the indexes the warehouse's incremental reads need.
+    indexes: tuple[tuple[str, ...], ...] = ()
 
     @property
     def watermark_source(self) -> str:
@@ -160,6 +162,9 @@ POSTINGS = LedgerTable(
         account_version     bigint not null,
         occurred_at         timestamptz not null,
         posted_at           timestamptz not null""",
+    # dbt's incremental models read the postings loaded since their last run, and an account's
+    # postings from the first day they recompute: a daily run must not read the whole history.
+    indexes=(("_loaded_at",), ("account_id", "occurred_at")),
 )
 
 # Parents before children: all come from one ledger snapshot, so a posting never lands without its

@@ -21,8 +21,11 @@
 }}
 {%- set as_of_date = var('as_of_date', none) -%}
 
-with postings as (
-    select account_id, business_date, direction, amount_minor, balance_effect_minor, _loaded_at
+with postings as not materialized (
+    {#- Not materialized: each use below filters it, and that filter must reach the raw table's
+        indexes rather than a copy of every posting. -#}
+    select account_id, business_date, occurred_at, direction, amount_minor, balance_effect_minor,
+           _loaded_at
     from {{ ref('stg_ledger__postings') }}
 ),
 
@@ -40,13 +43,10 @@ merchant_accounts as (
     where tenants.tenant_kind = 'merchant'
 ),
 
-posting_span as (
-    select account_id, min(business_date) as first_date, max(business_date) as last_date
-    from postings
-    group by account_id
-),
-
 {% if is_incremental() %}
+{#- A daily run reads the postings loaded since the last run, and per account only its postings
+    from the first day it recomputes (raw.ledger_postings is indexed on _loaded_at and on
+    account_id, occurred_at): its cost follows the new postings, not the history. -#}
 built as (
     select account_id, max(business_date) as built_through
     from {{ this }}
@@ -54,10 +54,40 @@ built as (
 ),
 
 changed as (
-    select account_id, min(business_date) as first_changed_date
+    select
+        account_id,
+        min(business_date) as first_changed_date,
+        max(business_date) as last_changed_date
     from postings
-    where _loaded_at >= (select max(postings_loaded_at) from {{ this }})
+    where _loaded_at > (select max(postings_loaded_at) from {{ this }})
         - interval '{{ var("cash_flow_reload_margin") }}'
+    group by account_id
+),
+
+posting_span as (
+    {#- An account built before spans what it spanned plus what changed; one not built yet
+        starts at its first posting. -#}
+    select
+        merchant_accounts.account_id,
+        coalesce(built.built_through + 1, first_posting.business_date) as first_date,
+        greatest(built.built_through, changed.last_changed_date) as last_date,
+        changed.first_changed_date
+    from merchant_accounts
+    left join built on built.account_id = merchant_accounts.account_id
+    left join changed on changed.account_id = merchant_accounts.account_id
+    left join lateral (
+        select postings.business_date
+        from postings
+        where postings.account_id = merchant_accounts.account_id and built.account_id is null
+        order by postings.occurred_at
+        limit 1
+    ) as first_posting on true
+    where built.account_id is not null or first_posting.business_date is not null
+),
+{% else %}
+posting_span as (
+    select account_id, min(business_date) as first_date, max(business_date) as last_date
+    from postings
     group by account_id
 ),
 {% endif %}
@@ -66,9 +96,7 @@ plan as (
     select
         merchant_accounts.*,
         {% if is_incremental() -%}
-        case when built.account_id is null then posting_span.first_date
-             else least(changed.first_changed_date, built.built_through + 1)
-        end as recompute_from,
+        least(posting_span.first_changed_date, posting_span.first_date) as recompute_from,
         {%- else -%}
         posting_span.first_date as recompute_from,
         {%- endif %}
@@ -78,10 +106,6 @@ plan as (
         ) as recompute_through
     from merchant_accounts
     inner join posting_span on posting_span.account_id = merchant_accounts.account_id
-    {% if is_incremental() -%}
-    left join built on built.account_id = merchant_accounts.account_id
-    left join changed on changed.account_id = merchant_accounts.account_id
-    {%- endif %}
 ),
 
 anchors as (
@@ -112,10 +136,19 @@ daily_totals as (
         count(*) filter (where postings.direction = 'credit') as credit_count,
         count(*) filter (where postings.direction = 'debit') as debit_count,
         max(postings._loaded_at) as postings_loaded_at
-    from postings
-    inner join plan
-        on plan.account_id = postings.account_id
-        and postings.business_date >= plan.recompute_from
+    from plan
+    {% if is_incremental() -%}
+    {#- Per account, an index range from the first recomputed day's midnight in its time zone:
+        from there on, every posting's business date is that day or later. -#}
+    cross join lateral (
+        select *
+        from postings
+        where postings.account_id = plan.account_id
+            and postings.occurred_at >= plan.recompute_from::timestamp at time zone plan.timezone
+    ) as postings
+    {%- else -%}
+    inner join postings on postings.account_id = plan.account_id
+    {%- endif %}
     group by postings.account_id, postings.business_date
 ),
 

@@ -1,6 +1,7 @@
 {#- Every ledger posting with its transfer and account, for analysis: one row per posting.
     Incremental by load time: postings loaded within `cash_flow_reload_margin` of the newest one
     already here are merged again, so a load that committed late is never missed. -#}
+{#- loaded_at is indexed: the next run starts from the newest load here, found in the index. -#}
 {{
     config(
         materialized='incremental',
@@ -11,6 +12,7 @@
             {'columns': ['posting_id'], 'unique': true},
             {'columns': ['account_id', 'business_date']},
             {'columns': ['transfer_id']},
+            {'columns': ['loaded_at']},
         ],
     )
 }}
@@ -18,7 +20,7 @@
 with postings as (
     select * from {{ ref('stg_ledger__postings') }}
     {% if is_incremental() -%}
-    where _loaded_at >= (select max(loaded_at) from {{ this }})
+    where _loaded_at > (select max(loaded_at) from {{ this }})
         - interval '{{ var("cash_flow_reload_margin") }}'
     {%- endif %}
 ),
@@ -54,4 +56,11 @@ select
     postings._loaded_at as loaded_at
 from postings
 inner join accounts on accounts.account_id = postings.account_id
+{% if is_incremental() -%}
+{#- A day's postings look their transfers up by key; a hash join would read every transfer. -#}
+cross join lateral (
+    select * from transfers where transfers.transfer_id = postings.transfer_id
+) as transfers
+{%- else -%}
 inner join transfers on transfers.transfer_id = postings.transfer_id
+{%- endif %}
