@@ -60,6 +60,8 @@ ENTRIES = LedgerTable(
         category     text not null,
         external_id  text,
         created_at   timestamptz not null""",
+    # dbt's tests of a daily build read the latest load only.
+    indexes=(("_loaded_at",),),
 )
 
 TENANTS = LedgerTable(
@@ -135,6 +137,7 @@ TRANSFERS = LedgerTable(
         category             text,
         occurred_at          timestamptz not null,
         created_at           timestamptz not null""",
+    indexes=(("_loaded_at",),),
 )
 
 POSTINGS = LedgerTable(

@@ -145,6 +145,8 @@ daily_totals as (
         from postings
         where postings.account_id = plan.account_id
             and postings.occurred_at >= plan.recompute_from::timestamp at time zone plan.timezone
+        -- Kept a subquery per account (not merged into a join that reads every posting).
+        offset 0
     ) as postings
     {%- else -%}
     inner join postings on postings.account_id = plan.account_id
