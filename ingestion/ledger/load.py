@@ -65,6 +65,15 @@ def ensure_raw_table(conn: psycopg.Connection, table: LedgerTable) -> None:
         )
     )
     _ensure_natural_key(conn, table)
+    name = table.raw_table.split(".")[1]
+    for columns in table.indexes:
+        conn.execute(
+            sql.SQL("create index if not exists {index} on {raw} ({columns})").format(
+                index=sql.Identifier(f"ix_{name}_{'_'.join(columns).strip('_')}"),
+                raw=sql.SQL(table.raw_table),
+                columns=sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+            )
+        )
 
 
 def _ensure_natural_key(conn: psycopg.Connection, table: LedgerTable) -> None:
@@ -157,10 +166,14 @@ def _load_table(
                 warehouse, documents.met, f"{SOURCE_NAME}:{table.source_table}", batch_id
             )
 
+    # Stamped with this statement's time, not the transaction's: the watermark lock is held by
+    # now, so a load that commits after another always carries a later _loaded_at than it, and
+    # dbt's incremental models, which read from the newest _loaded_at they have seen, need no
+    # margin for loads that commit late.
     inserted = warehouse.execute(
         sql.SQL(
-            "insert into {raw} ({columns}, _source, _batch_id) "
-            "select {columns}, %s, %s from {staging} "
+            "insert into {raw} ({columns}, _source, _batch_id, _loaded_at) "
+            "select {columns}, %s, %s, statement_timestamp() from {staging} "
             "on conflict ({key}) do nothing"
         ).format(
             raw=sql.SQL(table.raw_table),

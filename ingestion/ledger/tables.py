@@ -27,6 +27,8 @@ class LedgerTable:
     source_columns: tuple[str, ...] | None = None
     rewrite: RowRewrite | None = None
     needs_token_key: bool = False
+    # Beside the natural key, the indexes the warehouse's incremental reads need.
+    indexes: tuple[tuple[str, ...], ...] = ()
 
     @property
     def watermark_source(self) -> str:
@@ -75,6 +77,8 @@ ENTRIES = LedgerTable(
         category     text not null,
         external_id  text,
         created_at   timestamptz not null""",
+    # dbt's tests of a daily build read the latest load only.
+    indexes=(("_loaded_at",),),
 )
 
 TENANTS = LedgerTable(
@@ -150,6 +154,7 @@ TRANSFERS = LedgerTable(
         category             text,
         occurred_at          timestamptz not null,
         created_at           timestamptz not null""",
+    indexes=(("_loaded_at",),),
 )
 
 POSTINGS = LedgerTable(
@@ -177,6 +182,9 @@ POSTINGS = LedgerTable(
         account_version     bigint not null,
         occurred_at         timestamptz not null,
         posted_at           timestamptz not null""",
+    # dbt's incremental models read the postings loaded since their last run, and an account's
+    # postings from the first day they recompute: a daily run must not read the whole history.
+    indexes=(("_loaded_at",), ("account_id", "occurred_at")),
 )
 
 # The onboarding register, append-only in raw: a customer's row is written again by each change

@@ -1,10 +1,12 @@
--- Every merchant account with postings is in the mart, up to its latest posting's day.
+-- Every merchant account with postings is in the mart, up to its latest posting's day (in a daily
+-- build, the postings of the latest load: see macros/ledger_tests_since.sql).
 with posted as (
     select postings.account_id, max(postings.business_date) as last_posting_date
     from {{ ref('stg_ledger__postings') }} as postings
     inner join {{ ref('stg_ledger__tenants') }} as tenants
         on tenants.tenant_id = postings.tenant_id
     where tenants.tenant_kind = 'merchant'
+        and postings._loaded_at >= {{ ledger_tests_since() }}
     group by postings.account_id
 ),
 

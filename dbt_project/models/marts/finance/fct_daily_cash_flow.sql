@@ -25,8 +25,11 @@
 {%- set as_of_date = var('as_of_date', none) -%}
 {%- set backfill_from = var('backfill_from', none) -%}
 
-with postings as (
-    select account_id, business_date, direction, amount_minor, balance_effect_minor, _loaded_at
+with postings as not materialized (
+    {#- Not materialized: each use below filters it, and that filter must reach the raw table's
+        indexes rather than a copy of every posting. -#}
+    select account_id, business_date, occurred_at, direction, amount_minor, balance_effect_minor,
+           _loaded_at
     from {{ ref('stg_ledger__postings') }}
 ),
 
@@ -44,24 +47,52 @@ merchant_accounts as (
     where tenants.tenant_kind = 'merchant'
 ),
 
-posting_span as (
-    select account_id, min(business_date) as first_date, max(business_date) as last_date
-    from postings
-    group by account_id
-),
-
 {% if is_incremental() %}
+{#- A daily run reads the postings loaded since the last run, and per account only its postings
+    from the first day it recomputes (raw.ledger_postings is indexed on _loaded_at and on
+    account_id, occurred_at): its cost follows the new postings, not the history. -#}
 built as (
-    select account_id, max(business_date) as built_through
+    select account_id, min(business_date) as built_from, max(business_date) as built_through
     from {{ this }}
     group by account_id
 ),
 
 changed as (
-    select account_id, min(business_date) as first_changed_date
+    select
+        account_id,
+        min(business_date) as first_changed_date,
+        max(business_date) as last_changed_date
     from postings
-    where _loaded_at >= (select max(postings_loaded_at) from {{ this }})
+    where _loaded_at > (select max(postings_loaded_at) from {{ this }})
         - interval '{{ var("cash_flow_reload_margin") }}'
+    group by account_id
+),
+
+posting_span as (
+    {#- An account built before spans what it spanned plus what changed; one not built yet
+        starts at its first posting. -#}
+    select
+        merchant_accounts.account_id,
+        coalesce(built.built_through + 1, first_posting.business_date) as first_date,
+        greatest(built.built_through, changed.last_changed_date) as last_date,
+        changed.first_changed_date,
+        coalesce(built.built_from, first_posting.business_date) as first_posting_date
+    from merchant_accounts
+    left join built on built.account_id = merchant_accounts.account_id
+    left join changed on changed.account_id = merchant_accounts.account_id
+    left join lateral (
+        select postings.business_date
+        from postings
+        where postings.account_id = merchant_accounts.account_id and built.account_id is null
+        order by postings.occurred_at
+        limit 1
+    ) as first_posting on true
+    where built.account_id is not null or first_posting.business_date is not null
+),
+{% else %}
+posting_span as (
+    select account_id, min(business_date) as first_date, max(business_date) as last_date
+    from postings
     group by account_id
 ),
 {% endif %}
@@ -70,16 +101,13 @@ plan as (
     select
         merchant_accounts.*,
         {% if is_incremental() -%}
-        case when built.account_id is null then posting_span.first_date
-             else greatest(
-                 least(
-                     changed.first_changed_date,
-                     built.built_through + 1
-                     {%- if backfill_from %}, '{{ backfill_from }}'::date{% endif %}
-                 ),
-                 posting_span.first_date
-             )
-        end as recompute_from,
+        least(
+            posting_span.first_changed_date,
+            posting_span.first_date
+            {%- if backfill_from %},
+            greatest('{{ backfill_from }}'::date, posting_span.first_posting_date)
+            {%- endif %}
+        ) as recompute_from,
         {%- else -%}
         posting_span.first_date as recompute_from,
         {%- endif %}
@@ -89,10 +117,6 @@ plan as (
         ) as recompute_through
     from merchant_accounts
     inner join posting_span on posting_span.account_id = merchant_accounts.account_id
-    {% if is_incremental() -%}
-    left join built on built.account_id = merchant_accounts.account_id
-    left join changed on changed.account_id = merchant_accounts.account_id
-    {%- endif %}
 ),
 
 anchors as (
@@ -123,10 +147,21 @@ daily_totals as (
         count(*) filter (where postings.direction = 'credit') as credit_count,
         count(*) filter (where postings.direction = 'debit') as debit_count,
         max(postings._loaded_at) as postings_loaded_at
-    from postings
-    inner join plan
-        on plan.account_id = postings.account_id
-        and postings.business_date >= plan.recompute_from
+    from plan
+    {% if is_incremental() -%}
+    {#- Per account, an index range from the first recomputed day's midnight in its time zone:
+        from there on, every posting's business date is that day or later. -#}
+    cross join lateral (
+        select *
+        from postings
+        where postings.account_id = plan.account_id
+            and postings.occurred_at >= plan.recompute_from::timestamp at time zone plan.timezone
+        -- Kept a subquery per account (not merged into a join that reads every posting).
+        offset 0
+    ) as postings
+    {%- else -%}
+    inner join postings on postings.account_id = plan.account_id
+    {%- endif %}
     group by postings.account_id, postings.business_date
 ),
 

@@ -19,6 +19,7 @@ select
     entries.description,
     entries.category,
     entries.external_id,
-    entries.created_at
+    entries.created_at,
+    entries._loaded_at
 from entries
 inner join merchants on merchants.merchant_id = entries.merchant_id

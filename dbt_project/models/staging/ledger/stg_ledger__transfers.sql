@@ -9,5 +9,6 @@ select
     description,
     category,
     occurred_at,
-    created_at
+    created_at,
+    _loaded_at
 from {{ source('ledger', 'ledger_transfers') }}

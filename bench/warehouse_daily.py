@@ -1,0 +1,328 @@
+"""The warehouse at ledger scale (issue 5, Performance): with 10,000,000 postings over two years for
+1,000 merchants, the daily run (ingest + dbt build + asset checks) for one day of 100,000 postings
+in at most 60 s on 2 cores; that run at most 1.2x slower when history grows 10x; a full refresh of
+the daily consolidation within 2x one hand-written SQL query computing the same.
+
+Run: `.venv/bin/python -m bench.warehouse_daily [--postings N] [--merchants N] [--days N]
+[--daily-postings N] [--growth-from N]`. For each history size (--growth-from, default a tenth
+of --postings, then --postings) it starts its own embedded PostgreSQL under `.fluxo/bench/`
+(removed at the end), registers the merchants through the ledger's service, generates the
+history (`bench.ledger_history`), runs the ledger-to-finance Dagster job once to build the
+warehouse, adds one business day (today) of postings, times the same job again, then times a
+full refresh of fct_daily_cash_flow against `bench/daily_consolidation.sql` and checks that both
+give the same rows. A summary with every target ends the output.
+"""
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from contextlib import redirect_stdout
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+from dagster import DagsterInstance
+from dagster_dbt import DbtCliResource
+
+from bench.ledger_history import append_postings, register_merchants, verify_ledger
+from bench.pipeline_run import RunFigures, ledger_to_finance_definitions, run_ledger_to_finance
+from fluxo import databases, embedded, pipeline
+from fluxo.migrations import migrate
+from fluxo.servers import REPO_ROOT, prepare_dagster_home
+from fluxo.settings import Settings
+from ingestion.business_day import business_today
+from orchestration.defs.dbt.project import DBT_EXECUTABLE, dbt_project
+
+BENCH_ROOT = REPO_ROOT / ".fluxo" / "bench"
+HAND_WRITTEN_QUERY = Path(__file__).with_name("daily_consolidation.sql")
+DAILY_RUN_TARGET_SECONDS = 60.0
+GROWTH_TARGET_RATIO = 1.2
+FULL_REFRESH_TARGET_RATIO = 2.0
+MART_COLUMNS = (
+    "account_id, merchant_id, account_code, normal_side, business_date, currency, "
+    "opening_balance_minor, credits_minor, debits_minor, net_minor, closing_balance_minor, "
+    "credit_count, debit_count, postings_loaded_at"
+)
+
+
+@dataclass(frozen=True)
+class FullRefresh:
+    dbt_command_seconds: float
+    dbt_model_seconds: float
+    query_seconds: float
+    rows: int
+    differing_rows: int
+    mart_sums: tuple[int, ...]
+    query_sums: tuple[int, ...]
+
+    @property
+    def ratio(self) -> float:
+        return self.dbt_command_seconds / self.query_seconds
+
+
+@dataclass(frozen=True)
+class Scenario:
+    history_postings: int
+    daily: RunFigures
+    full_refresh: FullRefresh
+
+
+def main() -> None:
+    options = _arguments()
+    sizes = [options.postings]
+    if options.growth_from:
+        sizes.insert(0, options.growth_from)
+    print(
+        f"cores: {os.cpu_count()}   load average at start: "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}   PostgreSQL: embedded 16 "
+        f"(ledger and warehouse on one server, default settings)"
+    )
+    scenarios = [_scenario(size, options) for size in sizes]
+    _print_summary(scenarios, options)
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postings", type=int, default=10_000_000, help="history postings")
+    parser.add_argument("--merchants", type=int, default=1000)
+    parser.add_argument("--days", type=int, default=730, help="business days of history")
+    parser.add_argument("--daily-postings", type=int, default=100_000, help="the day's postings")
+    parser.add_argument(
+        "--growth-from",
+        type=int,
+        default=None,
+        help="the smaller history to compare the daily run with (default: postings / 10; 0: skip)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the data directories")
+    options = parser.parse_args()
+    if options.growth_from is None:
+        options.growth_from = options.postings // 10
+    return options
+
+
+def _scenario(history_postings: int, options: argparse.Namespace) -> Scenario:
+    print(f"\n== history of {history_postings:,} postings ==")
+    BENCH_ROOT.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix=f"warehouse-{history_postings}-", dir=BENCH_ROOT))
+    # Only this scenario's embedded server, whatever FLUXO_* says: its databases start empty.
+    settings = Settings(home=home, database_url=None, warehouse_url=None)
+    try:
+        urls = databases.resolve(settings)
+        migrate(urls)
+        # What the Dagster resources and dbt read, in this process and dbt's.
+        os.environ["FLUXO_HOME"] = str(home)
+        os.environ["FLUXO_DATABASE_URL"] = urls.ledger
+        os.environ["FLUXO_WAREHOUSE_URL"] = urls.warehouse
+        os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(settings))
+        pipeline.prepare(urls.warehouse)
+
+        today = business_today()
+        started = time.perf_counter()
+        register_merchants(urls.ledger, options.merchants)
+        print(
+            f"registered {options.merchants:,} merchants through the ledger service in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        history = append_postings(
+            urls.ledger_dsn,
+            options.merchants,
+            history_postings,
+            today - timedelta(days=options.days),
+            options.days,
+        )
+        print(
+            f"generated {history.postings:,} postings ({history.transfers:,} transfers) over "
+            f"{options.days} days in {history.seconds:.1f} s "
+            f"({history.postings / history.seconds:,.0f} postings/s)"
+        )
+        _verify(urls.ledger_dsn)
+
+        definitions = ledger_to_finance_definitions()
+        log_path = home / "logs" / "pipeline.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with DagsterInstance.get() as instance:
+            with log_path.open("a") as log, redirect_stdout(log):
+                initial = run_ledger_to_finance(definitions, instance)
+            _print_run("first run (the whole history)", initial)
+            day = append_postings(
+                urls.ledger_dsn, options.merchants, options.daily_postings, today, 1
+            )
+            print(
+                f"added {day.postings:,} postings on {today} (business day) in {day.seconds:.1f} s"
+            )
+            with log_path.open("a") as log, redirect_stdout(log):
+                daily = run_ledger_to_finance(definitions, instance)
+            _print_run("daily run (one day)", daily)
+        full_refresh = _full_refresh(urls.warehouse_dsn, home)
+        _print_full_refresh(full_refresh)
+        return Scenario(history_postings, daily, full_refresh)
+    finally:
+        embedded.stop(settings.embedded_data_dir)
+        if options.keep:
+            print(f"data kept in {home}")
+        else:
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def _verify(ledger_dsn: str) -> None:
+    started = time.perf_counter()
+    broken = {rule: rows for rule, rows in verify_ledger(ledger_dsn).items() if rows}
+    if broken:
+        raise SystemExit(f"the generated ledger breaks its rules: {broken}")
+    print(f"verified the ledger's rules on every posting in {time.perf_counter() - started:.1f} s")
+
+
+def _print_run(title: str, run: RunFigures) -> None:
+    outcome = "succeeded" if run.success else f"FAILED (steps {', '.join(run.failed_steps)})"
+    print(
+        f"{title}: {run.wall_seconds:.1f} s, {outcome}; "
+        f"ingest {run.stage_seconds('ingest'):.1f} s, dbt build {run.stage_seconds('dbt'):.1f} s, "
+        f"asset checks {run.stage_seconds('checks'):.1f} s"
+    )
+    busy = ", ".join(
+        f"{run.dbt_nodes_by_type[kind]} {kind}s {seconds:.1f} s"
+        for kind, seconds in sorted(run.dbt_seconds_by_type.items())
+    )
+    print(f"    dbt nodes (summed over 2 threads): {busy}")
+    print(
+        "    slowest: "
+        + ", ".join(
+            f"{node.unique_id.split('.')[-1]} {node.seconds:.1f} s"
+            for node in run.slowest_dbt_nodes
+        )
+    )
+    print(
+        f"    checks: {run.checks_passed} passed"
+        + (f", failed: {', '.join(run.checks_failed)}" if run.checks_failed else "")
+    )
+
+
+def _full_refresh(warehouse_dsn: str, home: Path) -> FullRefresh:
+    """The hand-written query first, then dbt's full refresh of the mart, on the same data."""
+    with psycopg.connect(warehouse_dsn, autocommit=True) as warehouse:
+        warehouse.execute("create schema if not exists bench")
+        warehouse.execute("drop table if exists bench.daily_consolidation")
+        started = time.perf_counter()
+        warehouse.execute(
+            "create table bench.daily_consolidation as " + HAND_WRITTEN_QUERY.read_text()
+        )
+        query_seconds = time.perf_counter() - started
+
+    dbt = DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE)
+    target = home / "dbt-full-refresh"
+    started = time.perf_counter()
+    invocation = dbt.cli(
+        ["run", "--full-refresh", "--select", "fct_daily_cash_flow"],
+        target_path=target,
+        raise_on_error=True,
+    )
+    with (home / "logs" / "full-refresh.log").open("a") as log, redirect_stdout(log):
+        invocation.wait()
+    dbt_seconds = time.perf_counter() - started
+    run_results = invocation.get_artifact("run_results.json")
+    model_seconds = sum(node["execution_time"] for node in run_results["results"])
+
+    sums = ", ".join(
+        f"sum({column})::bigint"
+        for column in (
+            "opening_balance_minor",
+            "credits_minor",
+            "debits_minor",
+            "net_minor",
+            "closing_balance_minor",
+            "credit_count",
+            "debit_count",
+        )
+    )
+    with psycopg.connect(warehouse_dsn) as warehouse:
+        differing = warehouse.execute(
+            f"""
+            select count(*) from (
+                (select {MART_COLUMNS} from marts.fct_daily_cash_flow
+                 except all select {MART_COLUMNS} from bench.daily_consolidation)
+                union all
+                (select {MART_COLUMNS} from bench.daily_consolidation
+                 except all select {MART_COLUMNS} from marts.fct_daily_cash_flow)
+            ) as differences
+            """
+        ).fetchone()
+        mart = warehouse.execute(
+            f"select count(*), {sums} from marts.fct_daily_cash_flow"
+        ).fetchone()
+        query = warehouse.execute(
+            f"select count(*), {sums} from bench.daily_consolidation"
+        ).fetchone()
+    assert differing is not None and mart is not None and query is not None
+    return FullRefresh(
+        dbt_command_seconds=dbt_seconds,
+        dbt_model_seconds=model_seconds,
+        query_seconds=query_seconds,
+        rows=int(mart[0]),
+        differing_rows=int(differing[0]),
+        mart_sums=tuple(int(v) for v in mart),
+        query_sums=tuple(int(v) for v in query),
+    )
+
+
+def _print_full_refresh(refresh: FullRefresh) -> None:
+    same = refresh.differing_rows == 0 and refresh.mart_sums == refresh.query_sums
+    print(
+        "full refresh of fct_daily_cash_flow: dbt run --full-refresh "
+        f"{refresh.dbt_command_seconds:.1f} s "
+        f"(the model {refresh.dbt_model_seconds:.1f} s), hand-written query "
+        f"{refresh.query_seconds:.1f} s: {refresh.ratio:.2f}x"
+    )
+    print(
+        f"    {refresh.rows:,} rows; "
+        + (
+            "the same rows and sums in both"
+            if same
+            else f"DIFFERENT: {refresh.differing_rows:,} rows differ; sums mart "
+            f"{refresh.mart_sums} vs query {refresh.query_sums}"
+        )
+    )
+
+
+def _print_summary(scenarios: list[Scenario], options: argparse.Namespace) -> None:
+    largest = scenarios[-1]
+    daily = largest.daily
+    print(f"\n== summary ({os.cpu_count()} cores) ==")
+    print(
+        f"daily run, {options.daily_postings:,} postings on {largest.history_postings:,} of "
+        f"history: {daily.wall_seconds:.1f} s (ingest {daily.stage_seconds('ingest'):.1f}, "
+        f"dbt build {daily.stage_seconds('dbt'):.1f}, checks {daily.stage_seconds('checks'):.1f})"
+        f"  target <= {DAILY_RUN_TARGET_SECONDS:.0f} s: "
+        f"{_verdict(daily.wall_seconds <= DAILY_RUN_TARGET_SECONDS and daily.success)}"
+    )
+    if len(scenarios) > 1:
+        smallest = scenarios[0]
+        ratio = daily.wall_seconds / smallest.daily.wall_seconds
+        growth = largest.history_postings / smallest.history_postings
+        print(
+            f"growth: {smallest.daily.wall_seconds:.1f} s on {smallest.history_postings:,} -> "
+            f"{daily.wall_seconds:.1f} s on {largest.history_postings:,} ({growth:.0f}x history): "
+            f"{ratio:.2f}x  target <= {GROWTH_TARGET_RATIO}x: "
+            f"{_verdict(ratio <= GROWTH_TARGET_RATIO)}"
+        )
+    refresh = largest.full_refresh
+    print(
+        f"full refresh: dbt {refresh.dbt_command_seconds:.1f} s vs hand-written query "
+        f"{refresh.query_seconds:.1f} s: {refresh.ratio:.2f}x  target <= "
+        f"{FULL_REFRESH_TARGET_RATIO}x: "
+        f"{_verdict(refresh.ratio <= FULL_REFRESH_TARGET_RATIO and refresh.differing_rows == 0)}"
+    )
+    print(
+        f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        "(other work on the machine makes the figures vary)"
+    )
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "NOT MET"
+
+
+if __name__ == "__main__":
+    main()

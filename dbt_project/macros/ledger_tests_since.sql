@@ -1,0 +1,37 @@
+{#- Tests over the ledger's postings, transfers and entries read only the latest ledger load in a
+    daily build: each pipeline run loads the ledger and then builds, so each load is tested once,
+    and a test's cost follows the day's postings rather than the whole history. Duplicates across
+    loads are refused by the raw tables' primary keys and the marts' unique indexes. Run
+    `dbt build --vars '{ledger_tests_scope: all}'` to test every row (after a full refresh, or
+    when a build failed after its load: the next load's build does not test the earlier rows).
+
+    The start of the latest load is its transaction's start, recorded with the watermark; every
+    row it wrote is stamped later (see ingestion/ledger/load.py). -#}
+{% macro ledger_tests_since() -%}
+    {%- set everything = "'-infinity'::timestamptz" -%}
+    {%- if not execute or var('ledger_tests_scope', 'latest_load') == 'all' -%}
+        {{ return(everything) }}
+    {%- endif -%}
+    {%- set latest = run_query(
+        "select max(updated_at)::text from raw._load_watermarks where source like 'ledger:%'"
+    ).columns[0].values()[0] -%}
+    {{ return(everything if latest is none else "'" ~ latest ~ "'::timestamptz") }}
+{%- endmacro %}
+
+
+{#- dbt's own where-subquery, with `__ledger_tests_since__` in a test's `where` config replaced
+    when the test runs (a config is rendered when the project is parsed, before any load). -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- if where -%}
+        {%- if '__ledger_tests_since__' in where -%}
+            {%- set where = where | replace('__ledger_tests_since__', ledger_tests_since()) -%}
+        {%- endif -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {{ return(filtered) }}
+    {%- else -%}
+        {{ return(relation) }}
+    {%- endif -%}
+{%- endmacro %}
