@@ -255,7 +255,9 @@ def _run_pipeline(
     note(
         f"runs {', '.join(summary.run_ids)}: "
         f"{len(summary.assets_materialized)} assets materialized, "
-        f"{summary.checks_passed} checks passed, {len(summary.checks_failed)} failed"
+        f"{summary.checks_passed} checks passed, {len(summary.checks_failed)} failed, "
+        f"{len(summary.checks_warned)} warned"
+        + (f" ({', '.join(summary.checks_warned)})" if summary.checks_warned else "")
     )
     if not summary.success:
         raise FluxoError(

@@ -10,7 +10,7 @@ reported (log, and webhook when set) like any other.
 """
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -44,7 +44,9 @@ class PipelineSummary:
     success: bool
     assets_materialized: list[str]
     checks_passed: int
+    # Failed checks of severity ERROR; those of severity WARN (freshness, row-count change) apart.
     checks_failed: list[str] = field(default_factory=list)
+    checks_warned: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
 
 
@@ -116,6 +118,16 @@ def _run_daily_job(
     return summarize(result)
 
 
+def _failed(
+    evaluations: Sequence[dg.AssetCheckEvaluation], severity: dg.AssetCheckSeverity
+) -> list[str]:
+    return sorted(
+        f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+        for evaluation in evaluations
+        if not evaluation.passed and evaluation.severity == severity
+    )
+
+
 def summarize(result: dg.ExecuteInProcessResult) -> PipelineSummary:
     evaluations = result.get_asset_check_evaluations()
     return PipelineSummary(
@@ -129,10 +141,7 @@ def summarize(result: dg.ExecuteInProcessResult) -> PipelineSummary:
             }
         ),
         checks_passed=sum(evaluation.passed for evaluation in evaluations),
-        checks_failed=sorted(
-            f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-            for evaluation in evaluations
-            if not evaluation.passed
-        ),
+        checks_failed=_failed(evaluations, dg.AssetCheckSeverity.ERROR),
+        checks_warned=_failed(evaluations, dg.AssetCheckSeverity.WARN),
         failed_steps=sorted(result.get_failed_step_keys()),
     )
