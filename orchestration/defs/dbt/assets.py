@@ -14,6 +14,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration.defs.dbt.coverage import declared_tests, unexecuted_tests
 from orchestration.defs.dbt.project import dbt_profile_env
 from orchestration.defs.partitions import business_days_to_rebuild
 from orchestration.defs.resources import FluxoDatabases
@@ -45,7 +46,18 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
     ) -> Iterator[Any]:
         # dbt reads its profile from the environment of the process Dagster starts it in.
         os.environ.update(dbt_profile_env(databases.urls().warehouse))
-        yield from dbt.cli(dbt_build_args(context.run.tags), context=context).stream()
+        build = dbt.cli(dbt_build_args(context.run.tags), context=context)
+        yield from build.stream()
+        if context.is_subset:  # a partial build runs only its own models' tests
+            return
+        manifest = build.get_artifact("manifest.json")
+        missing = unexecuted_tests(manifest, build.get_artifact("run_results.json"))
+        if missing:
+            raise dg.Failure(
+                description=f"{len(missing)} declared dbt tests did not run",
+                metadata={"tests_not_run": missing[:50]},
+            )
+        context.log.info(f"every declared dbt test ran: {len(declared_tests(manifest))}")
 
     return fluxo_dbt_models
 
