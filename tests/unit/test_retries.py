@@ -78,4 +78,5 @@ def test_every_ingestion_asset_has_the_retry_policy_with_exponential_jittered_ba
     assert INGESTION_RETRY_POLICY.jitter == dg.Jitter.PLUS_MINUS
     assert INGESTION_RETRY_POLICY.max_retries >= 1
     ingestion = [raw_ledger_tables, *statement_assets, *openfinance_assets, *kyc_assets]
-    assert [asset.op.retry_policy for asset in ingestion] == [INGESTION_RETRY_POLICY] * 5
+    assert len(ingestion) == 6  # the ledger copy, statements, Open Finance, three KYC assets
+    assert [asset.op.retry_policy for asset in ingestion] == [INGESTION_RETRY_POLICY] * 6
