@@ -1,6 +1,7 @@
 """The warehouse copy of the ledger misses no transaction that commits late, and never doubles."""
 
 import uuid
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -10,7 +11,10 @@ from core_ledger.access import cli_actor
 from core_ledger.services import merchants
 from fluxo.databases import DatabaseUrls
 from ingestion.documents import TOKEN_KEY_ENV
+from ingestion.ledger.balances import merchant_balances
 from ingestion.ledger.load import load_ledger
+from ingestion.ledger.tables import ENTRIES
+from ingestion.warehouse import current_watermark
 
 
 @pytest.fixture
@@ -126,3 +130,35 @@ def test_rolled_back_rows_never_arrive(
         (merchant_id,),
     ).fetchall()
     assert merchants == [("ledger", True, True)]
+
+
+def test_ledger_balances_count_only_what_the_warehouse_has_loaded(
+    dsns: tuple[str, str],
+    ledger_sessions: sessionmaker[Session],
+    warehouse_conn: psycopg.Connection,
+    merchant_id: str,
+) -> None:
+    """The check's ledger side: the cash account's totals less the postings above the watermark,
+    so an entry posted after the load is not counted until a load copies it."""
+    ledger_dsn, warehouse_dsn = dsns
+
+    def record(entry_type: str, amount_minor: int) -> None:
+        merchants.record_entry(
+            ledger_sessions,
+            cli_actor("tests"),
+            merchant_id,
+            merchants.NewEntry(entry_type, amount_minor, datetime.now(UTC), "x", "y"),
+        )
+
+    record("credit", 10_000)
+    record("debit", 2_550)
+    load_ledger(ledger_dsn, warehouse_dsn)
+    record("credit", 1)  # committed after the load: not in the warehouse yet
+    watermark = current_watermark(warehouse_conn, ENTRIES.watermark_source)
+    assert watermark is not None
+
+    assert merchant_balances(ledger_dsn, watermark)[merchant_id] == 7_450
+    load_ledger(ledger_dsn, warehouse_dsn)
+    later = current_watermark(warehouse_conn, ENTRIES.watermark_source)
+    assert later is not None
+    assert merchant_balances(ledger_dsn, later)[merchant_id] == 7_451

@@ -24,6 +24,18 @@
 }}
 {%- set as_of_date = var('as_of_date', none) -%}
 {%- set backfill_from = var('backfill_from', none) -%}
+{%- set day_totals -%}
+        postings.account_id,
+        postings.business_date,
+        coalesce(sum(postings.amount_minor) filter (where postings.direction = 'credit'), 0)
+            as credits_minor,
+        coalesce(sum(postings.amount_minor) filter (where postings.direction = 'debit'), 0)
+            as debits_minor,
+        sum(postings.balance_effect_minor) as net_minor,
+        count(*) filter (where postings.direction = 'credit') as credit_count,
+        count(*) filter (where postings.direction = 'debit') as debit_count,
+        max(postings._loaded_at) as postings_loaded_at
+{%- endset %}
 
 with postings as not materialized (
     {#- Not materialized: each use below filters it, and that filter must reach the raw table's
@@ -90,10 +102,24 @@ posting_span as (
     where built.account_id is not null or first_posting.business_date is not null
 ),
 {% else %}
-posting_span as (
-    select account_id, min(business_date) as first_date, max(business_date) as last_date
+{#- A full build reads every posting once, as one query by hand would: each day's totals, then
+    each account's span from them. Other tenants' accounts (the platform's books) are left out
+    after the totals, which spares a join per posting. -#}
+daily_totals as (
+    select
+        {{ day_totals }}
     from postings
-    group by account_id
+    group by postings.account_id, postings.business_date
+),
+
+posting_span as (
+    select
+        daily_totals.account_id,
+        min(daily_totals.business_date) as first_date,
+        max(daily_totals.business_date) as last_date
+    from daily_totals
+    inner join merchant_accounts on merchant_accounts.account_id = daily_totals.account_id
+    group by daily_totals.account_id
 ),
 {% endif %}
 
@@ -135,22 +161,13 @@ anchors as (
     {%- endif %}
 ),
 
+{% if is_incremental() -%}
 daily_totals as (
     select
-        postings.account_id,
-        postings.business_date,
-        coalesce(sum(postings.amount_minor) filter (where postings.direction = 'credit'), 0)
-            as credits_minor,
-        coalesce(sum(postings.amount_minor) filter (where postings.direction = 'debit'), 0)
-            as debits_minor,
-        sum(postings.balance_effect_minor) as net_minor,
-        count(*) filter (where postings.direction = 'credit') as credit_count,
-        count(*) filter (where postings.direction = 'debit') as debit_count,
-        max(postings._loaded_at) as postings_loaded_at
+        {{ day_totals }}
     from plan
-    {% if is_incremental() -%}
     {#- Per account, an index range from the first recomputed day's midnight in its time zone:
-        from there on, every posting's business date is that day or later. -#}
+        from there on, every posting's business date is that day or later. #}
     cross join lateral (
         select *
         from postings
@@ -159,11 +176,9 @@ daily_totals as (
         -- Kept a subquery per account (not merged into a join that reads every posting).
         offset 0
     ) as postings
-    {%- else -%}
-    inner join postings on postings.account_id = plan.account_id
-    {%- endif %}
     group by postings.account_id, postings.business_date
 ),
+{%- endif %}
 
 days as (
     select
