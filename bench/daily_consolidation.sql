@@ -3,7 +3,7 @@
 -- merchant account per business day (the date in the merchant's time zone), from the account's
 -- first posting to today, the opening balance, credits, debits, net, closing balance and counts,
 -- quiet days carrying the balance. Same columns as the mart, so the two can be compared row by row.
-with merchant_accounts as (
+with merchant_accounts as not materialized (
     select accounts.account_id, accounts.tenant_id as merchant_id, accounts.code as account_code,
            accounts.normal_side, accounts.currency, tenants.timezone
     from raw.ledger_accounts as accounts
