@@ -17,7 +17,7 @@ import dagster as dg
 from dagster import DagsterEventType, DagsterInstance
 from dagster_dbt import build_dbt_asset_selection
 
-from fluxo.pipeline import QUIET_RUN_CONFIG
+from fluxo.pipeline import QUIET_RUN_CONFIG, PipelineSummary, summarize
 from orchestration.definitions import defs
 from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.ledger.assets import raw_ledger_tables
@@ -37,16 +37,12 @@ class DbtNodeTime:
 
 @dataclass
 class RunFigures:
-    run_id: str
-    success: bool
+    summary: PipelineSummary  # success, failed steps and checks, as `fluxo pipeline run` reports
     wall_seconds: float
     step_seconds: dict[str, float]
     dbt_seconds_by_type: dict[str, float] = field(default_factory=dict)
     dbt_nodes_by_type: dict[str, int] = field(default_factory=dict)
     slowest_dbt_nodes: list[DbtNodeTime] = field(default_factory=list)
-    checks_passed: int = 0
-    checks_failed: list[str] = field(default_factory=list)
-    failed_steps: list[str] = field(default_factory=list)
 
     def stage_seconds(self, stage: str) -> float:
         return sum(seconds for op, seconds in self.step_seconds.items() if _stage(op) == stage)
@@ -98,19 +94,10 @@ def run_ledger_to_finance(definitions: dg.Definitions, instance: DagsterInstance
             started[event.step_key] = record.timestamp
         elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
             step_seconds[event.step_key] = record.timestamp - started[event.step_key]
-    evaluations = result.get_asset_check_evaluations()
     figures = RunFigures(
-        run_id=result.run_id,
-        success=result.success,
+        summary=summarize(result),
         wall_seconds=max(run_times) - min(run_times),
         step_seconds=step_seconds,
-        checks_passed=sum(evaluation.passed for evaluation in evaluations),
-        checks_failed=sorted(
-            f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-            for evaluation in evaluations
-            if not evaluation.passed
-        ),
-        failed_steps=sorted(result.get_failed_step_keys()),
     )
     _add_dbt_timings(figures, result.run_id)
     return figures

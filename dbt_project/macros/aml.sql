@@ -29,3 +29,88 @@
         else 1
     end)::date
 {%- endmacro %}
+
+{# Cash operations of the ledger per merchant, direction, currency and business date (optionally
+   only those below an amount), with the date's weekday number: the days of rules 2 and 3. Reads
+   the rule's `operations` CTE. #}
+{% macro aml_cash_days(amount_below=none) -%}
+    select
+        merchant_id,
+        direction,
+        currency,
+        business_date,
+        {{ business_day_number('business_date') }} as business_day,
+        sum(amount_minor) as amount_minor,
+        count(*) as operation_count,
+        array_agg(operation_id order by occurred_at, operation_id) as operation_ids
+    from operations
+    where source = 'ledger'
+      and channel = 'cash'
+      {%- if amount_below is not none %}
+      and amount_minor < {{ amount_below }}
+      {%- endif %}
+    group by merchant_id, direction, currency, business_date
+{%- endmacro %}
+
+{# Each cash day with the `span` business days ending on it (same merchant, direction and
+   currency): the window's first date, totals and dates, beside the day's own. Reads the rule's
+   `cash_days` CTE (aml_cash_days). #}
+{% macro aml_cash_windows(span) -%}
+    select
+        today.merchant_id,
+        today.direction,
+        today.currency,
+        today.business_date,
+        today.amount_minor as day_amount_minor,
+        today.operation_count as day_operation_count,
+        min(earlier.business_date) as window_start,
+        sum(earlier.amount_minor) as amount_minor,
+        sum(earlier.operation_count) as operation_count,
+        array_agg(earlier.business_date) as days
+    from cash_days as today
+    inner join cash_days as earlier
+        on earlier.merchant_id = today.merchant_id
+        and earlier.direction = today.direction
+        and earlier.currency = today.currency
+        and earlier.business_day between today.business_day - {{ span - 1 }} and today.business_day
+        and earlier.business_date <= today.business_date
+    group by today.merchant_id, today.direction, today.currency, today.business_date,
+        today.amount_minor, today.operation_count
+{%- endmacro %}
+
+{# The operations of a cash window (aml_cash_windows), sorted: for the rows that raise an alert
+   only, as it reads `cash_days` again. #}
+{% macro aml_cash_window_operation_ids(window) -%}
+    (
+        select array_agg(operation_id order by operation_id)
+        from cash_days, unnest(cash_days.operation_ids) as operation_id
+        where cash_days.merchant_id = {{ window }}.merchant_id
+          and cash_days.direction = {{ window }}.direction
+          and cash_days.currency = {{ window }}.currency
+          and cash_days.business_date = any({{ window }}.days)
+    )
+{%- endmacro %}
+
+{# Ledger credits per merchant and calendar month, all of them and the cash ones apart: rules 6
+   and 13. Reads the rule's `operations` CTE. #}
+{% macro aml_monthly_credits() -%}
+    select
+        merchant_id,
+        currency,
+        date_trunc('month', business_date)::date as month_start,
+        min(business_date) as first_day,
+        max(business_date) as last_day,
+        sum(amount_minor) as credits_minor,
+        count(*) as operation_count,
+        array_agg(operation_id order by operation_id) as operation_ids,
+        min(business_date) filter (where channel = 'cash') as first_cash_day,
+        max(business_date) filter (where channel = 'cash') as last_cash_day,
+        coalesce(sum(amount_minor) filter (where channel = 'cash'), 0) as cash_minor,
+        count(*) filter (where channel = 'cash') as cash_operations,
+        array_agg(operation_id order by operation_id) filter (where channel = 'cash')
+            as cash_operation_ids
+    from operations
+    where source = 'ledger'
+      and direction = 'in'
+    group by merchant_id, currency, date_trunc('month', business_date)
+{%- endmacro %}

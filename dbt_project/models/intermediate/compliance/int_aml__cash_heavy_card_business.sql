@@ -3,23 +3,7 @@
     `aml_card_business_min_cash_minor`. -#}
 with operations as ({{ aml_operations(aml_scan_start()) }}),
 
-monthly_credits as (
-    select
-        merchant_id,
-        currency,
-        date_trunc('month', business_date)::date as month_start,
-        min(business_date) filter (where channel = 'cash') as first_cash_day,
-        max(business_date) filter (where channel = 'cash') as last_cash_day,
-        sum(amount_minor) as credits_minor,
-        coalesce(sum(amount_minor) filter (where channel = 'cash'), 0) as cash_minor,
-        count(*) filter (where channel = 'cash') as cash_operations,
-        array_agg(operation_id order by operation_id) filter (where channel = 'cash')
-            as cash_operation_ids
-    from operations
-    where source = 'ledger'
-      and direction = 'in'
-    group by merchant_id, currency, date_trunc('month', business_date)
-)
+monthly_credits as ({{ aml_monthly_credits() }})
 
 select
     'cash_heavy_card_business' as rule_code,

@@ -6,44 +6,9 @@
 {%- set span = var('aml_structuring_business_days') | int -%}
 with operations as ({{ aml_operations(aml_history_start()) }}),
 
-cash_days as (
-    select
-        merchant_id,
-        direction,
-        currency,
-        business_date,
-        {{ business_day_number('business_date') }} as business_day,
-        sum(amount_minor) as amount_minor,
-        count(*) as operation_count,
-        array_agg(operation_id order by occurred_at, operation_id) as operation_ids
-    from operations
-    where source = 'ledger'
-      and channel = 'cash'
-      and amount_minor < {{ threshold }}
-    group by merchant_id, direction, currency, business_date
-),
+cash_days as ({{ aml_cash_days(amount_below=threshold) }}),
 
-windows as (
-    select
-        today.merchant_id,
-        today.direction,
-        today.currency,
-        today.business_date,
-        today.amount_minor as day_amount_minor,
-        min(earlier.business_date) as window_start,
-        sum(earlier.amount_minor) as amount_minor,
-        sum(earlier.operation_count) as operation_count,
-        array_agg(earlier.business_date) as days
-    from cash_days as today
-    inner join cash_days as earlier
-        on earlier.merchant_id = today.merchant_id
-        and earlier.direction = today.direction
-        and earlier.currency = today.currency
-        and earlier.business_day between today.business_day - {{ span - 1 }} and today.business_day
-        and earlier.business_date <= today.business_date
-    group by today.merchant_id, today.direction, today.currency, today.business_date,
-        today.amount_minor
-)
+windows as ({{ aml_cash_windows(span) }})
 
 select
     'cash_structuring' as rule_code,
@@ -54,14 +19,7 @@ select
     windows.operation_count::integer as operation_count,
     windows.amount_minor::bigint as amount_minor,
     windows.currency,
-    (
-        select array_agg(operation_id order by operation_id)
-        from cash_days, unnest(cash_days.operation_ids) as operation_id
-        where cash_days.merchant_id = windows.merchant_id
-          and cash_days.direction = windows.direction
-          and cash_days.currency = windows.currency
-          and cash_days.business_date = any(windows.days)
-    ) as triggering_operation_ids,
+    {{ aml_cash_window_operation_ids('windows') }} as triggering_operation_ids,
     format('%s cash operations %s, each below %s, sum %s centavos in %s business days',
         windows.operation_count, windows.direction, {{ threshold }}, windows.amount_minor,
         {{ span }}) as detail

@@ -3,21 +3,7 @@
     as soon as its credits so far exceed the limit. -#}
 with operations as ({{ aml_operations(aml_scan_start()) }}),
 
-monthly_credits as (
-    select
-        merchant_id,
-        currency,
-        date_trunc('month', business_date)::date as month_start,
-        min(business_date) as first_day,
-        max(business_date) as last_day,
-        sum(amount_minor) as credits_minor,
-        count(*) as operation_count,
-        array_agg(operation_id order by operation_id) as operation_ids
-    from operations
-    where source = 'ledger'
-      and direction = 'in'
-    group by merchant_id, currency, date_trunc('month', business_date)
-)
+monthly_credits as ({{ aml_monthly_credits() }})
 
 select
     'turnover_above_declared' as rule_code,
