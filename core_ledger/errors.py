@@ -138,6 +138,24 @@ class HoldNotPending(LedgerError):
     title = "The hold is no longer pending"
 
 
+class EmptyCounterparty(LedgerError):
+    code = "empty_counterparty"
+    status = 422
+    title = "A counterparty must give its document, name or country"
+
+
+class InvalidCounterpartyDocument(LedgerError):
+    code = "invalid_counterparty_document"
+    status = 422
+    title = "The counterparty's document is not a valid CPF or CNPJ"
+
+
+class InvalidCounterpartyCountry(LedgerError):
+    code = "invalid_counterparty_country"
+    status = 422
+    title = "The counterparty's country is not an ISO 3166-1 alpha-2 code"
+
+
 class BatchRejected(LedgerError):
     code = "batch_rejected"
     status = 422

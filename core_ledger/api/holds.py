@@ -33,6 +33,7 @@ def place_hold(
         category=body.category,
         expires_at=body.expires_at,
         external_id=body.external_id,
+        counterparty=body.counterparty.given() if body.counterparty else None,
     )
     placed = holds.place_hold(sessions, actor, new, idempotent)
     mark_replay(response, placed.replayed)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from core_ledger.api.dependencies import CurrentActor, Idempotency, Sessions, mark_replay
-from core_ledger.api.presenters import daily_balance_public
+from core_ledger.api.presenters import counterparty_public, daily_balance_public
 from core_ledger.api.schemas import (
     DailyBalancesPublic,
     EntryCreate,
@@ -46,6 +46,7 @@ def _entry_public(entry: merchants.EntryView) -> EntryPublic:
         description=entry.description,
         category=entry.category,
         external_id=entry.external_id,
+        counterparty=counterparty_public(entry.counterparty),
         created_at=entry.created_at,
     )
 
@@ -93,6 +94,7 @@ def record_entry(
         category=body.category,
         currency=body.currency,
         external_id=body.external_id,
+        counterparty=body.counterparty.given() if body.counterparty else None,
     )
     recorded = merchants.record_entry(sessions, actor, merchant_id, new, idempotent)
     mark_replay(response, recorded.replayed)

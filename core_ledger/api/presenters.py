@@ -2,6 +2,7 @@
 
 from core_ledger.api.schemas import (
     AccountPublic,
+    CounterpartyPublic,
     DailyBalancePublic,
     HoldPublic,
     PostingPublic,
@@ -9,6 +10,7 @@ from core_ledger.api.schemas import (
     TransferPublic,
 )
 from core_ledger.consolidation import DailyBalance
+from core_ledger.counterparty import Counterparty, stored_counterparty
 from core_ledger.models import Account, Tenant
 from core_ledger.money import format_amount
 from core_ledger.services.holds import HoldResult
@@ -49,6 +51,7 @@ def transfer_public(transfer: TransferView) -> TransferPublic:
         external_id=transfer.external_id,
         reverses_transfer_id=transfer.reverses_transfer_id,
         hold_id=transfer.hold_id,
+        counterparty=counterparty_public(transfer.counterparty),
         created_at=transfer.created_at,
         postings=[
             PostingPublic(
@@ -60,6 +63,17 @@ def transfer_public(transfer: TransferView) -> TransferPublic:
             )
             for p in transfer.postings
         ],
+    )
+
+
+def counterparty_public(counterparty: Counterparty | None) -> CounterpartyPublic | None:
+    if counterparty is None:
+        return None
+    return CounterpartyPublic(
+        document_masked=counterparty.document_masked,
+        document_kind=counterparty.document_kind,
+        name=counterparty.name,
+        country=counterparty.country,
     )
 
 
@@ -82,6 +96,7 @@ def hold_public(result: HoldResult) -> HoldPublic:
         description=hold.description,
         category=hold.category,
         external_id=hold.external_id,
+        counterparty=counterparty_public(stored_counterparty(hold)),
         created_at=hold.created_at,
         resolved_at=hold.resolved_at,
         transfer=transfer_public(result.transfer) if result.transfer else None,

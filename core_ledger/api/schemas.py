@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictStr
 
+from core_ledger.counterparty import Counterparty
 from core_ledger.models.tenant import TENANT_ID_PATTERN
 from core_ledger.money import parse_amount
 
@@ -54,6 +55,40 @@ class StrictBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class CounterpartyCreate(StrictBody):
+    """Who is on the other side. Each field is optional, but at least one must be given; the
+    document and country are checked by the ledger (422 invalid_counterparty_document,
+    invalid_counterparty_country, empty_counterparty)."""
+
+    document: StrictStr | None = Field(
+        default=None,
+        max_length=32,
+        description="CPF (11 digits) or CNPJ (14 characters, alphanumeric from July 2026), "
+        "masked or not.",
+        examples=["12.345.678/0001-95"],
+    )
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    country: StrictStr | None = Field(
+        default=None,
+        max_length=64,
+        description="ISO 3166-1 alpha-2 code of the counterparty's country.",
+        examples=["BR"],
+    )
+
+    def given(self) -> Counterparty:
+        return Counterparty(self.document, self.name, self.country)
+
+
+class CounterpartyPublic(BaseModel):
+    document_masked: str | None = Field(
+        description="The CPF/CNPJ masked ('***.456.789-**', '**.***.***/0001-**'): the API "
+        "never returns it in clear."
+    )
+    document_kind: Literal["cpf", "cnpj"] | None
+    name: str | None
+    country: str | None
+
+
 class MerchantCreate(StrictBody):
     merchant_id: TenantId
     name: Annotated[str, Field(min_length=1, max_length=200)]
@@ -77,6 +112,7 @@ class EntryCreate(StrictBody):
     description: Text
     category: Category
     external_id: ExternalId | None = None
+    counterparty: CounterpartyCreate | None = None
 
 
 class EntryPublic(BaseModel):
@@ -89,6 +125,7 @@ class EntryPublic(BaseModel):
     description: str
     category: str
     external_id: str | None
+    counterparty: CounterpartyPublic | None
     created_at: datetime
 
 
@@ -198,6 +235,7 @@ class TransferCreate(StrictBody):
         description="The owning tenant; by default the caller's, else the first "
         "posting's account's.",
     )
+    counterparty: CounterpartyCreate | None = None
 
 
 class BatchCreate(StrictBody):
@@ -223,6 +261,7 @@ class TransferPublic(BaseModel):
     external_id: str | None
     reverses_transfer_id: uuid.UUID | None
     hold_id: uuid.UUID | None
+    counterparty: CounterpartyPublic | None
     created_at: datetime
     postings: list[PostingPublic]
 
@@ -270,6 +309,9 @@ class HoldCreate(StrictBody):
         default=None, description="After this the hold is released automatically."
     )
     external_id: ExternalId | None = None
+    counterparty: CounterpartyCreate | None = Field(
+        default=None, description="Carried by the transfer that posts the hold."
+    )
 
 
 class HoldPost(StrictBody):
@@ -289,6 +331,7 @@ class HoldPublic(BaseModel):
     description: str
     category: str | None
     external_id: str | None
+    counterparty: CounterpartyPublic | None
     created_at: datetime
     resolved_at: datetime | None
     transfer: TransferPublic | None = Field(description="The posting transfer, once posted.")

@@ -23,6 +23,7 @@ def _new_transfer(body: TransferCreate) -> transfers.NewTransfer:
         occurred_at=body.occurred_at,
         external_id=body.external_id,
         tenant_id=body.tenant_id,
+        counterparty=body.counterparty.given() if body.counterparty else None,
     )
 
 

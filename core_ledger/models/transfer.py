@@ -25,6 +25,10 @@ class Transfer(Base):
     external_id: Mapped[str | None] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text)
     category: Mapped[str | None] = mapped_column(Text)
+    # The other party, when the caller names it (core_ledger.counterparty); CPF/CNPJ normalised.
+    counterparty_document: Mapped[str | None] = mapped_column(Text)
+    counterparty_name: Mapped[str | None] = mapped_column(Text)
+    counterparty_country: Mapped[str | None] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     created_xid: Mapped[int] = mapped_column(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from core_ledger.counterparty import Counterparty
 from core_ledger.double_entry import AccountState
 from core_ledger.models import Posting, Transfer
 from core_ledger.repositories import accounts, audit, outbox
@@ -27,6 +28,7 @@ class TransferRow:
     description: str
     category: str | None
     occurred_at: datetime
+    counterparty: Counterparty | None = None  # validated
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,15 @@ _WRITE_POSTED = text(
     f"""
     with new_transfers as (
         insert into ledger.transfers (transfer_id, tenant_id, currency, kind,
-            reverses_transfer_id, hold_id, external_id, description, category, occurred_at)
+            reverses_transfer_id, hold_id, external_id, description, category, occurred_at,
+            counterparty_document, counterparty_name, counterparty_country)
         select * from unnest(cast(:transfer_ids as uuid[]), cast(:tenants as text[]),
             cast(:currencies as text[]), cast(:kinds as text[]), cast(:reverses as uuid[]),
             cast(:holds as uuid[]), cast(:external_ids as text[]),
             cast(:descriptions as text[]), cast(:categories as text[]),
-            cast(:transfer_occurred as timestamptz[]))
+            cast(:transfer_occurred as timestamptz[]),
+            cast(:counterparty_documents as text[]), cast(:counterparty_names as text[]),
+            cast(:counterparty_countries as text[]))
         on conflict do nothing
         returning transfer_id, created_at
     ), new_postings as (
@@ -99,6 +104,13 @@ def write_posted(
         "descriptions": [r.description for r in rows],
         "categories": [r.category for r in rows],
         "transfer_occurred": [r.occurred_at for r in rows],
+        "counterparty_documents": [
+            r.counterparty.document if r.counterparty else None for r in rows
+        ],
+        "counterparty_names": [r.counterparty.name if r.counterparty else None for r in rows],
+        "counterparty_countries": [
+            r.counterparty.country if r.counterparty else None for r in rows
+        ],
         "posting_transfers": [p.transfer_id for p in postings],
         "posting_accounts": [p.account_id for p in postings],
         "directions": [p.direction for p in postings],

@@ -9,6 +9,12 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from core_ledger.access import Actor
+from core_ledger.counterparty import (
+    Counterparty,
+    counterparty_record,
+    stored_counterparty,
+    validated_counterparty,
+)
 from core_ledger.double_entry import AccountState, Leg
 from core_ledger.errors import (
     AccountNotFound,
@@ -40,6 +46,7 @@ class NewHold:
     category: str | None = None
     expires_at: datetime | None = None
     external_id: str | None = None
+    counterparty: Counterparty | None = None  # as given; its posting transfer carries it
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,7 @@ def place_hold(
     def create() -> tuple[HoldResult, str]:
         if new.debit_account_id == new.credit_account_id:
             raise InvalidTransfer("a hold needs two different accounts")
+        counterparty = validated_counterparty(new.counterparty) if new.counterparty else None
         states = accounts.lock(session, {new.debit_account_id, new.credit_account_id})
         debit, credit = _pair(states, new.debit_account_id, new.credit_account_id)
         currency = new.currency or debit.currency
@@ -88,6 +96,9 @@ def place_hold(
                 "external_id": new.external_id,
                 "description": new.description,
                 "category": new.category,
+                "counterparty_document": counterparty.document if counterparty else None,
+                "counterparty_name": counterparty.name if counterparty else None,
+                "counterparty_country": counterparty.country if counterparty else None,
             },
         )
         if hold is None:
@@ -134,6 +145,7 @@ def post_hold(
                     tenant_id=hold.tenant_id,
                     kind="hold_posting",
                     hold_id=hold.hold_id,
+                    counterparty=stored_counterparty(hold),
                 )
             ],
             locked=states,
@@ -263,6 +275,7 @@ def _document(hold: Hold) -> dict[str, Any]:
         "amount_minor": hold.amount_minor,
         "posted_amount_minor": hold.posted_amount_minor,
         "expires_at": hold.expires_at.isoformat() if hold.expires_at else None,
+        "counterparty": counterparty_record(stored_counterparty(hold)),
     }
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from core_ledger.access import Actor
+from core_ledger.counterparty import Counterparty
 from core_ledger.double_entry import Leg
 from core_ledger.errors import (
     CurrencyMismatch,
@@ -45,6 +46,7 @@ class NewEntry:
     category: str
     currency: str | None = None
     external_id: str | None = None
+    counterparty: Counterparty | None = None  # as given: the transfer validates it
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class EntryView:
     description: str
     category: str
     external_id: str | None
+    counterparty: Counterparty | None
     created_at: datetime
 
 
@@ -110,6 +113,7 @@ def record_entry(
             occurred_at=new.occurred_at,
             external_id=new.external_id,
             tenant_id=merchant_id,
+            counterparty=new.counterparty,
         )
         try:
             posted = apply_transfers(session, actor, [transfer])[0]
@@ -184,5 +188,6 @@ def _entry(transfer: TransferView, merchant_id: str, cash: Account) -> EntryView
         description=transfer.description,
         category=transfer.category or "",
         external_id=transfer.external_id,
+        counterparty=transfer.counterparty,
         created_at=transfer.created_at,
     )

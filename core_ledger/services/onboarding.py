@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from core_ledger.access import Actor
+from core_ledger.documents import DocumentKind, InvalidDocument, validate_document
 from core_ledger.errors import LedgerError
 from core_ledger.models.onboarding import PAYMENT_MIXES, PERSON_TYPES, Customer
 from core_ledger.repositories import onboarding
 from core_ledger.services import audit
-from ingestion.documents import DocumentKind, InvalidDocument, validate_document
 
 
 class InvalidCustomer(LedgerError):

@@ -11,6 +11,12 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from core_ledger.access import Actor
+from core_ledger.counterparty import (
+    Counterparty,
+    counterparty_record,
+    stored_counterparty,
+    validated_counterparty,
+)
 from core_ledger.double_entry import AccountState, Leg, check_legs
 from core_ledger.errors import (
     AccountNotFound,
@@ -45,6 +51,7 @@ class NewTransfer:
     kind: str = "transfer"
     reverses_transfer_id: uuid.UUID | None = None
     hold_id: uuid.UUID | None = None
+    counterparty: Counterparty | None = None  # as given: validated when the transfer is planned
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,7 @@ class TransferView:
     external_id: str | None
     reverses_transfer_id: uuid.UUID | None
     hold_id: uuid.UUID | None
+    counterparty: Counterparty | None
     created_at: datetime
     postings: tuple[PostingView, ...]
 
@@ -141,6 +149,8 @@ def reverse_transfer(
             tenant_id=original.tenant_id,
             kind="reversal",
             reverses_transfer_id=original.transfer_id,
+            # The money goes back to (or comes back from) the same party.
+            counterparty=stored_counterparty(original),
         )
         return _one(apply_transfers(session, actor, [reversal]))
 
@@ -294,6 +304,7 @@ def _plan(
             description=new.description,
             category=new.category,
             occurred_at=(new.occurred_at or now).astimezone(UTC),
+            counterparty=validated_counterparty(new.counterparty) if new.counterparty else None,
         )
     )
     saved = {leg.account_id: dataclasses.replace(state) for leg, state in legs_states}
@@ -390,6 +401,7 @@ def view(transfer: Transfer) -> TransferView:
         external_id=transfer.external_id,
         reverses_transfer_id=transfer.reverses_transfer_id,
         hold_id=transfer.hold_id,
+        counterparty=stored_counterparty(transfer),
         created_at=transfer.created_at,
         postings=tuple(
             PostingView(
@@ -413,6 +425,7 @@ def _view_of_plan(plan: _Plan, created_at: datetime) -> TransferView:
         external_id=row.external_id,
         reverses_transfer_id=row.reverses_transfer_id,
         hold_id=row.hold_id,
+        counterparty=row.counterparty,
         created_at=created_at,
         postings=tuple(
             PostingView(
@@ -435,6 +448,7 @@ def _transfer_document(plan: _Plan) -> dict[str, Any]:
         "external_id": row.external_id,
         "reverses_transfer_id": str(row.reverses_transfer_id) if row.reverses_transfer_id else None,
         "hold_id": str(row.hold_id) if row.hold_id else None,
+        "counterparty": counterparty_record(row.counterparty),
         "postings": [
             {
                 "account_id": str(p.account_id),

@@ -65,6 +65,7 @@ def ensure_raw_table(conn: psycopg.Connection, table: LedgerTable) -> None:
         )
     )
     _ensure_natural_key(conn, table)
+    _ensure_added_columns(conn, table)
     name = table.raw_table.split(".")[1]
     for columns in table.indexes:
         conn.execute(
@@ -95,6 +96,33 @@ def _ensure_natural_key(conn: psycopg.Connection, table: LedgerTable) -> None:
                 raw=sql.SQL(table.raw_table),
                 pk=sql.Identifier(f"{name}_pkey"),
                 key=sql.SQL(", ").join(sql.Identifier(c) for c in table.natural_key),
+            )
+        )
+
+
+def _ensure_added_columns(conn: psycopg.Connection, table: LedgerTable) -> None:
+    """A raw table made by an earlier version may lack columns added since: add them (nullable,
+    so the rows already loaded keep what they had and read as null there). Only missing ones are
+    altered: the alter's exclusive lock would otherwise stall readers on every load."""
+    if not table.added_columns:
+        return
+    schema, name = table.raw_table.split(".")
+    present = {
+        row[0]
+        for row in conn.execute(
+            "select column_name from information_schema.columns"
+            " where table_schema = %s and table_name = %s",
+            (schema, name),
+        )
+    }
+    for column, column_type in table.added_columns:
+        if column in present:
+            continue
+        conn.execute(
+            sql.SQL("alter table {raw} add column if not exists {column} {type}").format(
+                raw=sql.SQL(table.raw_table),
+                column=sql.Identifier(column),
+                type=sql.SQL(column_type),
             )
         )
 

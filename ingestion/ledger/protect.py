@@ -2,6 +2,8 @@
 
 - Onboarding register: the CPF/CNPJ becomes its token and masked form (the clear value goes only
   to raw.kyc_documents_restricted), e-mail and phone become tokens.
+- Transfers: the counterparty's CPF/CNPJ likewise becomes its token and masked form, the clear
+  value going only to raw.kyc_documents_restricted; its name and country land as they are.
 - Audit records: every valid CPF/CNPJ inside `before`/`after` is masked, and so are the contacts
   a customer record carries (they land tokenized in raw.onboarding_customers; clear here would
   undo that).
@@ -12,7 +14,13 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ingestion.contacts import email_token, phone_token
-from ingestion.documents import mask_document, mask_documents_in_text, tokenize
+from ingestion.documents import (
+    CPF_LENGTH,
+    DocumentKind,
+    mask_document,
+    mask_documents_in_text,
+    tokenize,
+)
 from ingestion.kyc.restricted import RestrictedDocument
 
 
@@ -76,6 +84,49 @@ def tokenize_customer(row: tuple[Any, ...], key: str) -> Rewritten:
         updated_at,
     )
     return Rewritten(landed, [restricted])
+
+
+# The transfer's own columns, then its counterparty's: read with the clear document, landed with
+# its token and masked form in its place.
+TRANSFER_COLUMNS = (
+    "transfer_id",
+    "tenant_id",
+    "currency",
+    "kind",
+    "reverses_transfer_id",
+    "hold_id",
+    "external_id",
+    "description",
+    "category",
+    "occurred_at",
+    "created_at",
+)
+TRANSFER_SOURCE_COLUMNS = (
+    *TRANSFER_COLUMNS,
+    "counterparty_document",
+    "counterparty_name",
+    "counterparty_country",
+)
+TRANSFER_LANDED_COLUMNS = (
+    *TRANSFER_COLUMNS,
+    "counterparty_document_token",
+    "counterparty_document_masked",
+    "counterparty_name",
+    "counterparty_country",
+)
+_TRANSFER_OWN = len(TRANSFER_COLUMNS)
+
+
+def tokenize_counterparty(row: tuple[Any, ...], key: str) -> Rewritten:
+    document, name, country = row[_TRANSFER_OWN:]
+    if document is None:
+        return Rewritten((*row[:_TRANSFER_OWN], None, None, name, country), [])
+    token = tokenize(document, key)
+    # The ledger validates counterparty documents on write (core_ledger.counterparty), and
+    # keeps them normalised: the length tells the kind.
+    kind: DocumentKind = "cpf" if len(document) == CPF_LENGTH else "cnpj"
+    landed = (*row[:_TRANSFER_OWN], token, mask_document(document), name, country)
+    return Rewritten(landed, [RestrictedDocument(token, kind, document, is_valid=True)])
 
 
 AUDIT_COLUMNS = (

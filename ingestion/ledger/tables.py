@@ -6,8 +6,11 @@ from typing import Literal
 from ingestion.ledger.protect import (
     AUDIT_COLUMNS,
     ONBOARDING_SOURCE_COLUMNS,
+    TRANSFER_LANDED_COLUMNS,
+    TRANSFER_SOURCE_COLUMNS,
     RowRewrite,
     mask_audit_record,
+    tokenize_counterparty,
     tokenize_customer,
 )
 
@@ -29,6 +32,9 @@ class LedgerTable:
     needs_token_key: bool = False
     # Beside the natural key, the indexes the warehouse's incremental reads need.
     indexes: tuple[tuple[str, ...], ...] = ()
+    # Columns (name, type) added after the table first shipped: a warehouse loaded by an earlier
+    # version gets them, nullable, on its next load. `ddl_columns` lists them too, for new tables.
+    added_columns: tuple[tuple[str, str], ...] = ()
 
     @property
     def watermark_source(self) -> str:
@@ -128,19 +134,7 @@ ACCOUNTS = LedgerTable(
 TRANSFERS = LedgerTable(
     source_table="ledger.transfers",
     raw_table="raw.ledger_transfers",
-    columns=(
-        "transfer_id",
-        "tenant_id",
-        "currency",
-        "kind",
-        "reverses_transfer_id",
-        "hold_id",
-        "external_id",
-        "description",
-        "category",
-        "occurred_at",
-        "created_at",
-    ),
+    columns=TRANSFER_LANDED_COLUMNS,
     natural_key=("transfer_id",),
     ddl_columns="""
         transfer_id          uuid not null,
@@ -153,8 +147,22 @@ TRANSFERS = LedgerTable(
         description          text not null,
         category             text,
         occurred_at          timestamptz not null,
-        created_at           timestamptz not null""",
+        created_at           timestamptz not null,
+        counterparty_document_token  text,
+        counterparty_document_masked text,
+        counterparty_name            text,
+        counterparty_country         text""",
     indexes=(("_loaded_at",),),
+    # The counterparty (ledger migration 0006): the document lands tokenized and masked.
+    source_columns=TRANSFER_SOURCE_COLUMNS,
+    rewrite=tokenize_counterparty,
+    needs_token_key=True,
+    added_columns=(
+        ("counterparty_document_token", "text"),
+        ("counterparty_document_masked", "text"),
+        ("counterparty_name", "text"),
+        ("counterparty_country", "text"),
+    ),
 )
 
 POSTINGS = LedgerTable(
