@@ -2,17 +2,36 @@
 
 Deterministic: each merchant-day draws from its own seeded generator and every entry carries a
 stable external_id, so seeding again posts nothing twice.
+
+Supplier payments name their supplier as the counterparty (a synthetic CNPJ, Brazil), and the
+online store's e-commerce platform bills it from the British Virgin Islands, a jurisdiction on
+the FATF's increased-monitoring list: AML rule 11 has an operation to find each month.
 """
 
+import hashlib
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from core_ledger.documents import check_digits_cnpj
 from core_ledger.money import format_amount
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+
+
+@dataclass(frozen=True)
+class DemoCounterparty:
+    name: str
+    country: str
+    document: str | None = None
+
+    def as_request(self) -> dict[str, str]:
+        request = {"name": self.name, "country": self.country}
+        if self.document is not None:
+            request["document"] = self.document
+        return request
 
 
 @dataclass(frozen=True)
@@ -21,6 +40,7 @@ class MonthlyBill:
     category: str
     description: str
     amount_minor: int
+    counterparty: DemoCounterparty | None = None
 
 
 @dataclass(frozen=True)
@@ -46,9 +66,10 @@ class DemoEntry:
     occurred_at: datetime
     description: str
     category: str
+    counterparty: DemoCounterparty | None = None
 
-    def as_request(self) -> dict[str, str]:
-        return {
+    def as_request(self) -> dict[str, object]:
+        request: dict[str, object] = {
             "type": self.entry_type,
             "amount": self.amount,
             "occurred_at": self.occurred_at.isoformat(),
@@ -56,6 +77,9 @@ class DemoEntry:
             "category": self.category,
             "external_id": self.external_id,
         }
+        if self.counterparty is not None:
+            request["counterparty"] = self.counterparty.as_request()
+        return request
 
 
 MON_SAT = frozenset(range(6))
@@ -142,7 +166,13 @@ MERCHANTS = (
         opening_capital_minor=120_000_00,
         bills=(
             MonthlyBill(5, "folha_pagamento", "Folha de pagamento - 7 colaboradores", 31_500_00),
-            MonthlyBill(8, "software", "Plataforma de e-commerce - assinatura", 1_299_00),
+            MonthlyBill(
+                8,
+                "software",
+                "Plataforma de e-commerce - assinatura",
+                1_299_00,
+                DemoCounterparty("ShopCloud Platforms Ltd", "VG"),
+            ),
             MonthlyBill(10, "aluguel", "Aluguel do centro de distribuição", 14_000_00),
             MonthlyBill(20, "impostos", "Impostos federais - DARF", 18_230_44),
         ),
@@ -150,6 +180,13 @@ MERCHANTS = (
 )
 
 ACQUIRERS = ("Cielo", "Rede", "Stone", "GetNet")
+
+
+def supplier_counterparty(supplier: str) -> DemoCounterparty:
+    """The supplier as a Brazilian company, with a valid synthetic CNPJ (head office, 0001) drawn
+    from its name, so the same supplier always has the same document."""
+    root = int.from_bytes(hashlib.sha256(supplier.encode()).digest()[:8], "big") % 10**8
+    return DemoCounterparty(supplier, "BR", check_digits_cnpj(f"{root:08d}0001"))
 
 
 def demo_entries(today: date, days: int) -> Iterator[DemoEntry]:
@@ -235,6 +272,7 @@ def _merchant_day(profile: MerchantProfile, day: date) -> Iterator[DemoEntry]:
                     at(rng, 9, 17),
                     f"Pagamento de boleto - {supplier}",
                     "fornecedores",
+                    supplier_counterparty(supplier),
                 )
         if rng.random() < 0.5:
             yield _entry(
@@ -259,6 +297,7 @@ def _merchant_day(profile: MerchantProfile, day: date) -> Iterator[DemoEntry]:
                 at(rng, 9, 12),
                 bill.description,
                 bill.category,
+                bill.counterparty,
             )
 
 
@@ -283,6 +322,7 @@ def _entry(
     at: time,
     description: str,
     category: str,
+    counterparty: DemoCounterparty | None = None,
 ) -> DemoEntry:
     return DemoEntry(
         merchant_id=profile.merchant_id,
@@ -292,4 +332,5 @@ def _entry(
         occurred_at=datetime.combine(day, at, SAO_PAULO),
         description=description,
         category=category,
+        counterparty=counterparty,
     )

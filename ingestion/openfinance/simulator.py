@@ -159,8 +159,9 @@ def _from_entry(entry: DemoEntry, account_id: str) -> BankTransaction:
     partie = None
     if category == "vendas_pix":
         partie = _digits(f"cpf:{entry.external_id}", 11)
-    elif category == "fornecedores":
-        partie = _digits(f"cnpj:{entry.description}", 14)
+    elif entry.counterparty is not None and entry.counterparty.document is not None:
+        # The supplier the ledger entry names: both sources carry its CNPJ, so tokens join.
+        partie = entry.counterparty.document
     return BankTransaction(
         account_id=account_id,
         transaction_id=_transaction_id(entry),

@@ -1,6 +1,6 @@
 {#- Rule 11: an operation whose counterparty is in a jurisdiction on the FATF lists (the
-    high_risk_jurisdictions seed). No source records a counterparty's country yet (see
-    int_compliance__operations), so this rule raises nothing until one does. -#}
+    high_risk_jurisdictions seed). The country comes from the counterparty a ledger transfer
+    names (see int_compliance__operations); Open Finance lines carry none. -#}
 with operations as ({{ aml_operations(aml_scan_start()) }})
 
 select

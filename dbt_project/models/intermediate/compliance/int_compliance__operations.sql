@@ -1,10 +1,12 @@
 {#- Every operation of a merchant the AML rules look at, one row each, from two sources:
-    - the ledger's entries (system of record: amounts, and the channel read from the category
-      through the aml_category_channels seed; the ledger records no counterparty yet);
+    - the ledger's entries (system of record: amounts, the channel read from the category
+      through the aml_category_channels seed, and the counterparty the API caller named on the
+      entry's transfer, if any: its document token and ISO country);
     - the booked Open Finance transactions of the merchant's registered accounts, which carry the
       counterparty's document token but no cash flag (DEPOSITO/SAQUE may or may not be cash).
-    Rules pick their source: amount and cash rules the ledger, counterparty rules the bank.
-    No source records a counterparty's country yet, so counterparty_country is null throughout. -#}
+    Rules pick their source: amount and cash rules the ledger, counterparty rules the bank; the
+    jurisdiction rule (11) reads counterparty_country, which only the ledger records (the bank's
+    is null). -#}
 with ledger_operations as (
     select
         'ledger:' || entries.entry_id::text as operation_id,
@@ -17,12 +19,15 @@ with ledger_operations as (
         entries.currency,
         coalesce(channels.channel, 'other') as channel,
         entries.category as operation_type,
-        null::text as counterparty_document_token,
-        null::text as counterparty_country,
+        transfers.counterparty_document_token,
+        transfers.counterparty_country,
         entries.description
     from {{ ref('stg_ledger__entries') }} as entries
     left join {{ ref('aml_category_channels') }} as channels
         on channels.category = entries.category
+    -- An entry is its transfer's posting on the merchant's cash account: entry_id = transfer_id.
+    left join {{ ref('stg_ledger__transfers') }} as transfers
+        on transfers.transfer_id = entries.entry_id
 ),
 
 bank_operations as (

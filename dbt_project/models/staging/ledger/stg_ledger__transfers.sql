@@ -10,5 +10,9 @@ select
     category,
     occurred_at,
     created_at,
+    counterparty_document_token,
+    counterparty_document_masked,
+    counterparty_name,
+    counterparty_country,
     _loaded_at
 from {{ source('ledger', 'ledger_transfers') }}
