@@ -10,6 +10,7 @@ transaction delays its rows until it ends; it never loses them.
 
 import uuid
 from dataclasses import dataclass
+from typing import Literal
 
 import psycopg
 from psycopg import sql
@@ -173,21 +174,17 @@ def _load_table(
             "create temp table {staging} on commit drop as select {columns} from {raw} limit 0"
         ).format(staging=staging_table, columns=columns, raw=sql.SQL(table.raw_table))
     )
-    select_new = _select_new(table, lower, upper)
     copy_in = sql.SQL("copy {} ({}) from stdin").format(staging_table, columns)
     if table.rewrite is None:
-        rows_read = 0
-        with (
-            ledger.cursor().copy(sql.SQL("copy ({}) to stdout").format(select_new)) as source,
-            warehouse.cursor().copy(copy_in) as target,
-        ):
-            for chunk in source:
-                # Text COPY escapes newlines inside values, so each row is exactly one line.
-                rows_read += bytes(chunk).count(b"\n")
-                target.write(chunk)
+        rows_read = _copy_plain(ledger, warehouse, _select_new(table, lower, upper), copy_in)
     else:
+        rows_read = 0
+        if table.rewrite_when is not None:
+            plain = _select_new(table, lower, upper, part="plain")
+            rows_read = _copy_plain(ledger, warehouse, plain, copy_in)
+        select_new = _select_new(table, lower, upper, part="rewritten")
         documents = _copy_rewritten(ledger, warehouse, table, select_new, copy_in, token_key)
-        rows_read = documents.rows
+        rows_read += documents.rows
         if documents.met:
             ensure_restricted_table(warehouse)
             remember_documents(
@@ -229,21 +226,62 @@ def _load_table(
     )
 
 
-def _select_new(table: LedgerTable, lower: str | None, upper: str) -> sql.Composed:
-    """The rows of `table` written since the watermark `lower`, as `source_columns`."""
-    columns = sql.SQL(", ").join(sql.Identifier(c) for c in (table.source_columns or table.columns))
+def _copy_plain(
+    ledger: psycopg.Connection,
+    warehouse: psycopg.Connection,
+    select_new: sql.Composed,
+    copy_in: sql.Composed,
+) -> int:
+    """Stream the selected rows as they are into the staging table; returns how many."""
+    rows = 0
+    with (
+        ledger.cursor().copy(sql.SQL("copy ({}) to stdout").format(select_new)) as source,
+        warehouse.cursor().copy(copy_in) as target,
+    ):
+        for chunk in source:
+            # Text COPY escapes newlines inside values, so each row is exactly one line.
+            rows += bytes(chunk).count(b"\n")
+            target.write(chunk)
+    return rows
+
+
+def _select_new(
+    table: LedgerTable,
+    lower: str | None,
+    upper: str,
+    part: Literal["all", "plain", "rewritten"] = "all",
+) -> sql.Composed:
+    """The rows of `table` written since the watermark `lower`, as `source_columns`; or, for a
+    table that rewrites only the rows matching `rewrite_when`, those rows (part "rewritten") or
+    the others as `plain_columns` (part "plain")."""
+    names = table.source_columns or table.columns
+    columns: sql.Composable = sql.SQL(", ").join(sql.Identifier(c) for c in names)
+    condition: sql.Composable = sql.SQL("true")
+    if part == "plain":
+        assert table.rewrite_when is not None and table.plain_columns is not None
+        columns = sql.SQL(", ").join(sql.SQL(c) for c in table.plain_columns)
+        condition = sql.SQL("not ({})").format(sql.SQL(table.rewrite_when))
+    elif part == "rewritten" and table.rewrite_when is not None:
+        condition = sql.SQL(table.rewrite_when)
     if table.watermark == "seq":
-        return sql.SQL("select {columns} from {source} where seq > {lower} order by seq").format(
-            columns=columns, source=sql.SQL(table.source_table), lower=sql.Literal(int(lower or 0))
+        return sql.SQL(
+            "select {columns} from {source} where seq > {lower} and {condition} order by seq"
+        ).format(
+            columns=columns,
+            source=sql.SQL(table.source_table),
+            lower=sql.Literal(int(lower or 0)),
+            condition=condition,
         )
     return sql.SQL(
-        "select {columns} from {source} where {xid} >= {lower}::xid8 and {xid} < {upper}::xid8"
+        "select {columns} from {source}"
+        " where {xid} >= {lower}::xid8 and {xid} < {upper}::xid8 and {condition}"
     ).format(
         columns=columns,
         source=sql.SQL(table.source_table),
         xid=sql.Identifier(table.xid_column),
         lower=sql.Literal(lower or "0"),
         upper=sql.Literal(upper),
+        condition=condition,
     )
 
 
