@@ -98,6 +98,36 @@ def large_cash_deposit(
     return response.json()["entry_id"], friday
 
 
+@pytest.fixture(scope="module")
+def counterparty_entries(
+    database_urls: DatabaseUrls, issue_key: Callable[..., str]
+) -> dict[str, str]:
+    """Two receipts from abroad yesterday, each naming its payer: one in Iran (on the FATF list:
+    AML rule 11), one in Portugal (not). Returns each country's entry id."""
+    merchant_id = "e2e-importadora"
+    yesterday = datetime.now(SAO_PAULO).date() - timedelta(days=1)
+    entries = {}
+    with TestClient(create_app(), headers={"X-API-Key": issue_key("operator")}) as api:
+        api.post("/v1/merchants", json={"merchant_id": merchant_id, "name": "Importadora"})
+        for country, amount in (("IR", "1234.56"), ("PT", "987.65")):
+            response = api.post(
+                f"/v1/merchants/{merchant_id}/entries",
+                json={
+                    "type": "credit",
+                    "amount": amount,
+                    "occurred_at": datetime.combine(
+                        yesterday, datetime.min.time().replace(hour=14), SAO_PAULO
+                    ).isoformat(),
+                    "description": "recebimento do exterior",
+                    "category": "vendas_pix",
+                    "counterparty": {"name": f"Cliente {country}", "country": country},
+                },
+            )
+            assert response.status_code == 201, response.text
+            entries[country] = response.json()["entry_id"]
+    return entries
+
+
 def aml_alerts(warehouse_dsn: str) -> list[tuple[object, ...]]:
     with psycopg.connect(warehouse_dsn) as conn:
         return conn.execute(
@@ -128,6 +158,7 @@ def pipeline_run(
     database_urls: DatabaseUrls,
     merchant_with_history: tuple[str, date, int],
     large_cash_deposit: tuple[str, date],
+    counterparty_entries: dict[str, str],
     simulated_sources: None,
     ledger_sessions: sessionmaker[Session],
 ) -> pipeline.PipelineSummary:
@@ -391,6 +422,18 @@ def test_a_large_cash_deposit_is_an_alert_and_a_coaf_communication(
         (alert_id,),
     ).fetchone()
     assert communication == ("cash_operation", "must", friday + timedelta(days=3), "Loja Espécie")
+
+
+def test_a_counterparty_in_a_high_risk_jurisdiction_is_an_alert(
+    pipeline_run: pipeline.PipelineSummary,
+    counterparty_entries: dict[str, str],
+    warehouse_conn: psycopg.Connection,
+) -> None:
+    alerts = warehouse_conn.execute(
+        "select triggering_operation_ids, merchant_id, amount_minor from marts.fct_aml_alerts"
+        " where rule_code = 'high_risk_jurisdiction' and merchant_id = 'e2e-importadora'"
+    ).fetchall()
+    assert alerts == [([f"ledger:{counterparty_entries['IR']}"], "e2e-importadora", 123_456)]
 
 
 def analyst_queries() -> list[str]:
