@@ -8,8 +8,10 @@ account. Transfers are spread evenly over the given business days (America/Sao_P
 to merchants in turn, so every merchant has about the same number each day. Amounts are
 deterministic: of each merchant's transfers, numbered 1, 2, 3... from its first ever, every third
 is a debit of 50-99% of the two credits before it, so the cash account (never_negative) never
-goes below zero. Appending continues each account from its stored version and totals, so history
-and the bench's extra day come from the same statements.
+goes below zero; of the credits, those numbered 1 modulo 7 (about one in seven) are cash sales
+(category vendas_dinheiro), so the AML cash rules have operations to read. Appending continues
+each account from its stored version and totals, so history and the bench's extra day come from
+the same statements.
 """
 
 import time
@@ -131,8 +133,10 @@ _STATEMENTS = (
     insert into ledger.transfers (transfer_id, tenant_id, currency, description, category,
                                   occurred_at)
     select transfer_id, tenant_id, 'BRL',
-           case when is_debit then 'Pagamento a fornecedor' else 'Venda PIX' end,
-           case when is_debit then 'fornecedores' else 'vendas_pix' end,
+           case when is_debit then 'Pagamento a fornecedor'
+                when seq %% 7 = 1 then 'Venda em dinheiro' else 'Venda PIX' end,
+           case when is_debit then 'fornecedores'
+                when seq %% 7 = 1 then 'vendas_dinheiro' else 'vendas_pix' end,
            occurred_at
     from bench_new_transfers
     order by n

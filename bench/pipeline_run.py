@@ -1,32 +1,29 @@
-"""The warehouse's daily run as the bench times it: the project's own Dagster assets (the ledger
-copy to `raw`, the dbt models of the ledger and finance marts with their tests, the finance asset
-checks) executed in process as `fluxo/pipeline.py` executes its jobs, with each stage's time read
-back from the run's event log and dbt's run results.
-
-Open Finance, statement files and KYC are not in this job, nor the reconciliation marts built on
-them: the bench measures how the ledger's volume weighs on the warehouse.
+"""The warehouse's daily run as the bench times it: the project's own daily job (every ingestion
+asset, the whole dbt build with its data and unit tests, every asset check), run in process by
+`fluxo.pipeline.materialize_all` as `fluxo pipeline run` runs it, with each stage's time read back
+from the run's event log and dbt's run results.
 """
 
 import json
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import dagster as dg
 from dagster import DagsterEventType, DagsterInstance
-from dagster_dbt import build_dbt_asset_selection
 
-from fluxo.pipeline import QUIET_RUN_CONFIG, PipelineSummary, summarize
-from orchestration.definitions import defs
+from fluxo.pipeline import PipelineSummary, materialize_all
 from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.kyc import kyc_assets
 from orchestration.defs.ledger.assets import raw_ledger_tables
+from orchestration.defs.openfinance import openfinance_assets
+from orchestration.defs.statements import statement_assets
 
-LEDGER_TO_FINANCE_JOB = "bench_ledger_to_finance"
-# The dbt models fed by the ledger alone: its staging and the finance marts.
-FINANCE_DBT_SELECT = "path:models/staging/ledger path:models/marts/finance"
 # Which stage an op's time counts towards; any other op is an asset check.
-INGEST_OP = raw_ledger_tables.op.name
+INGEST_OPS = frozenset(
+    assets.op.name
+    for assets in (raw_ledger_tables, *statement_assets, *openfinance_assets, *kyc_assets)
+)
+DBT_OP_PREFIX = "fluxo_dbt_models"
 
 
 @dataclass(frozen=True)
@@ -49,40 +46,20 @@ class RunFigures:
 
 
 def _stage(op_name: str) -> str:
-    if op_name == INGEST_OP:
+    if op_name in INGEST_OPS:
         return "ingest"
-    if op_name.startswith("fluxo_dbt_models"):
+    if op_name.startswith(DBT_OP_PREFIX):
         return "dbt"
     return "checks"
 
 
-def ledger_to_finance_definitions() -> dg.Definitions:
-    """The project's definitions plus one job: the ledger copy, the finance dbt models and
-    every asset check on them."""
-    definitions = defs()
-    dbt_assets = [
-        assets
-        for assets in definitions.assets or ()
-        if isinstance(assets, dg.AssetsDefinition) and assets.op.name.startswith("fluxo_dbt")
-    ]
-    # dbt's eager test selection would add tests of other models that merely read these (the
-    # reconciliation marts'); selecting the models by key brings exactly their own checks.
-    finance_models = build_dbt_asset_selection(dbt_assets, dbt_select=FINANCE_DBT_SELECT)
-    model_keys = finance_models.without_checks().resolve(definitions.resolve_asset_graph())
-    selection = dg.AssetSelection.assets(raw_ledger_tables, *model_keys)
-    job = dg.define_asset_job(LEDGER_TO_FINANCE_JOB, selection=selection)
-    return dg.Definitions.merge(definitions, dg.Definitions(jobs=[job]))
-
-
-def run_ledger_to_finance(definitions: dg.Definitions, instance: DagsterInstance) -> RunFigures:
-    job = definitions.resolve_job_def(LEDGER_TO_FINANCE_JOB)
-    # A subset of the dbt assets: dbt's default (eager) test selection would also run the tests
-    # of the reconciliation marts that read ledger staging, whose tables this job never builds.
-    os.environ["DBT_INDIRECT_SELECTION"] = "cautious"
-    result = job.execute_in_process(
-        instance=instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG
-    )
-    records = instance.all_logs(result.run_id)
+def run_daily_job(log_path: Path) -> RunFigures:
+    """One catch-up run of the daily job (new ledger rows, statement files and KYC answers, the
+    Open Finance days not loaded yet and today, every dbt model and check), then its figures."""
+    summary = materialize_all(log_path)
+    (run_id,) = summary.run_ids
+    with DagsterInstance.get() as instance:
+        records = instance.all_logs(run_id)
     started: dict[str, float] = {}
     step_seconds: dict[str, float] = {}
     run_times = [record.timestamp for record in records]
@@ -95,11 +72,11 @@ def run_ledger_to_finance(definitions: dg.Definitions, instance: DagsterInstance
         elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
             step_seconds[event.step_key] = record.timestamp - started[event.step_key]
     figures = RunFigures(
-        summary=summarize(result),
+        summary=summary,
         wall_seconds=max(run_times) - min(run_times),
         step_seconds=step_seconds,
     )
-    _add_dbt_timings(figures, result.run_id)
+    _add_dbt_timings(figures, run_id)
     return figures
 
 

@@ -4,13 +4,15 @@ in at most 60 s on 2 cores; that run at most 1.2x slower when history grows 10x;
 the daily consolidation within 2x one hand-written SQL query computing the same.
 
 Run: `.venv/bin/python -m bench.warehouse_daily [--postings N] [--merchants N] [--days N]
-[--daily-postings N] [--growth-from N]`. For each history size (--growth-from, default a tenth
-of --postings, then --postings) it starts its own embedded PostgreSQL under `.fluxo/bench/`
-(removed at the end), registers the merchants through the ledger's service, generates the
-history (`bench.ledger_history`), runs the ledger-to-finance Dagster job once to build the
-warehouse, adds one business day (today) of postings, times the same job again, then times a
-full refresh of fct_daily_cash_flow against `bench/daily_consolidation.sql` and checks that both
-give the same rows. A summary with every target ends the output.
+[--daily-postings N] [--growth-from N] [--statement-share N] [--keep]`. For each history size
+(--growth-from, default a tenth of --postings, then --postings) it starts its own embedded
+PostgreSQL under `.fluxo/bench/` (removed at the end unless --keep), registers the merchants
+through the ledger's service, generates the history (`bench.ledger_history`) and OFX statements
+of a share of the merchants' bank accounts (`bench.bank_statements`), runs the daily Dagster job
+once to build the warehouse, adds one business day (today) of postings and statements, times
+the same job again, then times a full refresh of fct_daily_cash_flow against
+`bench/daily_consolidation.sql` and checks that both give the same rows. A summary with every
+target ends the output.
 """
 
 import argparse
@@ -18,23 +20,32 @@ import os
 import shutil
 import tempfile
 import time
-from contextlib import redirect_stdout
+from contextlib import ExitStack, redirect_stdout
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import psycopg
-from dagster import DagsterInstance
 from dagster_dbt import DbtCliResource
 
+from bench.bank_statements import (
+    BankAccount,
+    bank_accounts,
+    registered_bank_accounts,
+    write_statements,
+)
 from bench.ledger_history import append_postings, register_merchants, verify_ledger
-from bench.pipeline_run import RunFigures, ledger_to_finance_definitions, run_ledger_to_finance
+from bench.pipeline_run import RunFigures, run_daily_job
 from fluxo import databases, embedded, pipeline
 from fluxo.migrations import migrate
 from fluxo.servers import REPO_ROOT, prepare_dagster_home
 from fluxo.settings import Settings
 from ingestion.business_day import business_today
 from ingestion.documents import TOKEN_KEY_ENV, document_token_key
+from ingestion.kyc.simulator import KycSimulator
+from ingestion.kyc.simulator import simulator_in_thread as kyc_simulator_in_thread
+from ingestion.openfinance.simulator import OpenFinanceSimulator
+from ingestion.openfinance.simulator import simulator_in_thread as bank_simulator_in_thread
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, dbt_project
 
 BENCH_ROOT = REPO_ROOT / ".fluxo" / "bench"
@@ -77,11 +88,21 @@ def main() -> None:
     if options.growth_from:
         sizes.insert(0, options.growth_from)
     print(
-        f"cores: {os.cpu_count()}   load average at start: "
-        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}   PostgreSQL: embedded 16 "
+        f"cores: {os.cpu_count()}   load average at start: {_load_average()}   "
+        "PostgreSQL: embedded 16 "
         f"(ledger and warehouse on one server, default settings)"
     )
-    scenarios = [_scenario(size, options) for size in sizes]
+    accounts = bank_accounts(options.merchants, options.statement_share)
+    with ExitStack() as sources:
+        # The daily job loads every source: the demo's bank and KYC provider serve their small
+        # data on threads (as in the tests); the bench merchants' statement accounts are
+        # registered for reconciliation for the duration of the bench.
+        sources.enter_context(registered_bank_accounts(accounts))
+        os.environ["FLUXO_OPENFINANCE_BASE_URL"] = sources.enter_context(
+            bank_simulator_in_thread(OpenFinanceSimulator())
+        )
+        os.environ["FLUXO_KYC_URL"] = sources.enter_context(kyc_simulator_in_thread(KycSimulator()))
+        scenarios = [_scenario(size, options, accounts) for size in sizes]
     _print_summary(scenarios, options)
 
 
@@ -97,6 +118,12 @@ def _arguments() -> argparse.Namespace:
         default=None,
         help="the smaller history to compare the daily run with (default: postings / 10; 0: skip)",
     )
+    parser.add_argument(
+        "--statement-share",
+        type=int,
+        default=10,
+        help="every N-th merchant has a bank account whose OFX statements are loaded (default 10)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the data directories")
     options = parser.parse_args()
     if options.growth_from is None:
@@ -104,7 +131,13 @@ def _arguments() -> argparse.Namespace:
     return options
 
 
-def _scenario(history_postings: int, options: argparse.Namespace) -> Scenario:
+def _load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _scenario(
+    history_postings: int, options: argparse.Namespace, accounts: list[BankAccount]
+) -> Scenario:
     print(f"\n== history of {history_postings:,} postings ==")
     BENCH_ROOT.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix=f"warehouse-{history_postings}-", dir=BENCH_ROOT))
@@ -143,22 +176,31 @@ def _scenario(history_postings: int, options: argparse.Namespace) -> Scenario:
         )
         _verify(urls.ledger_dsn)
 
-        definitions = ledger_to_finance_definitions()
+        landing = home / "landing"
+        statements = write_statements(
+            urls.ledger_dsn,
+            landing,
+            accounts,
+            today - timedelta(days=options.days),
+            today - timedelta(days=1),
+        )
+        print(
+            f"wrote {statements.files:,} OFX statements ({statements.lines:,} lines) of the "
+            f"history for {len(accounts):,} merchants' bank accounts"
+        )
         log_path = home / "logs" / "pipeline.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with DagsterInstance.get() as instance:
-            with log_path.open("a") as log, redirect_stdout(log):
-                initial = run_ledger_to_finance(definitions, instance)
-            _print_run("first run (the whole history)", initial)
-            day = append_postings(
-                urls.ledger_dsn, options.merchants, options.daily_postings, today, 1
-            )
-            print(
-                f"added {day.postings:,} postings on {today} (business day) in {day.seconds:.1f} s"
-            )
-            with log_path.open("a") as log, redirect_stdout(log):
-                daily = run_ledger_to_finance(definitions, instance)
-            _print_run("daily run (one day)", daily)
+        initial = run_daily_job(log_path)
+        _print_run("first run (the whole history)", initial)
+        day = append_postings(urls.ledger_dsn, options.merchants, options.daily_postings, today, 1)
+        statements = write_statements(urls.ledger_dsn, landing, accounts, today, today)
+        print(
+            f"added {day.postings:,} postings on {today} (business day) in {day.seconds:.1f} s, "
+            f"and {statements.files:,} OFX statements of the day ({statements.lines:,} lines)"
+        )
+        print(f"    load average before the daily run: {_load_average()}")
+        daily = run_daily_job(log_path)
+        print(f"    load average after the daily run: {_load_average()}")
+        _print_run("daily run (one day)", daily)
         full_refresh = _full_refresh(urls.warehouse_dsn, home)
         _print_full_refresh(full_refresh)
         return Scenario(history_postings, daily, full_refresh)
@@ -211,11 +253,13 @@ def _full_refresh(warehouse_dsn: str, home: Path) -> FullRefresh:
     with psycopg.connect(warehouse_dsn, autocommit=True) as warehouse:
         warehouse.execute("create schema if not exists bench")
         warehouse.execute("drop table if exists bench.daily_consolidation")
+        print(f"    load average before the hand-written query: {_load_average()}")
         started = time.perf_counter()
         warehouse.execute(
             "create table bench.daily_consolidation as " + HAND_WRITTEN_QUERY.read_text()
         )
         query_seconds = time.perf_counter() - started
+        print(f"    load average after it, before the full refresh: {_load_average()}")
 
     dbt = DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE)
     target = home / "dbt-full-refresh"
@@ -228,6 +272,7 @@ def _full_refresh(warehouse_dsn: str, home: Path) -> FullRefresh:
     with (home / "logs" / "full-refresh.log").open("a") as log, redirect_stdout(log):
         invocation.wait()
     dbt_seconds = time.perf_counter() - started
+    print(f"    load average after the full refresh: {_load_average()}")
     run_results = invocation.get_artifact("run_results.json")
     model_seconds = sum(node["execution_time"] for node in run_results["results"])
 
@@ -321,7 +366,7 @@ def _print_summary(scenarios: list[Scenario], options: argparse.Namespace) -> No
         f"{_verdict(refresh.ratio <= FULL_REFRESH_TARGET_RATIO and refresh.differing_rows == 0)}"
     )
     print(
-        f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        f"load average at the end: {_load_average()} "
         "(other work on the machine makes the figures vary)"
     )
 

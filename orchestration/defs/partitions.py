@@ -22,6 +22,11 @@ FIRST_BUSINESS_DATE = date(2025, 1, 1)
 # change, which every catch-up run would otherwise pay.
 CATCH_UP_TAG = "fluxo/catch_up"
 
+# The business dates a run rebuilds without covering them as partitions: the second run of
+# `fluxo pipeline backfill`, which leaves loading the dates to the first (see fluxo.pipeline).
+REBUILD_FROM_TAG = "fluxo/rebuild_from"
+REBUILD_TO_TAG = "fluxo/rebuild_to"
+
 # end_offset=1: today is a partition too, loaded again by every run until the day is over.
 business_date_partitions = dg.DailyPartitionsDefinition(
     start_date=FIRST_BUSINESS_DATE.isoformat(), timezone=BUSINESS_TIMEZONE.key, end_offset=1
@@ -31,6 +36,11 @@ business_date_partitions = dg.DailyPartitionsDefinition(
 def business_days_tags(days: dg.PartitionKeyRange) -> dict[str, str]:
     """The tags that make one run cover a range of business dates (a single-run backfill)."""
     return {ASSET_PARTITION_RANGE_START_TAG: days.start, ASSET_PARTITION_RANGE_END_TAG: days.end}
+
+
+def rebuild_tags(days: dg.PartitionKeyRange) -> dict[str, str]:
+    """The tags that make a run rebuild the marts of a range of business dates it does not load."""
+    return {REBUILD_FROM_TAG: days.start, REBUILD_TO_TAG: days.end}
 
 
 def business_days_of_run(tags: Mapping[str, str]) -> tuple[date, date] | None:
@@ -45,5 +55,11 @@ def business_days_of_run(tags: Mapping[str, str]) -> tuple[date, date] | None:
 
 
 def business_days_to_rebuild(tags: Mapping[str, str]) -> tuple[date, date] | None:
-    """The business dates whose marts a run rebuilds: those it covers, unless it is a catch-up."""
-    return None if CATCH_UP_TAG in tags else business_days_of_run(tags)
+    """The business dates whose marts a run rebuilds: those its rebuild tags name, else those it
+    covers, unless it is a catch-up."""
+    if CATCH_UP_TAG in tags:
+        return None
+    start, end = tags.get(REBUILD_FROM_TAG), tags.get(REBUILD_TO_TAG)
+    if start is not None and end is not None:
+        return date.fromisoformat(start), date.fromisoformat(end)
+    return business_days_of_run(tags)

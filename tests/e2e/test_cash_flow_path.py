@@ -499,13 +499,13 @@ def test_a_backfill_refetches_its_days_and_rebuilds_the_marts_for_them(
         " (select count(*) - count(distinct posting_id) from marts.fct_ledger_postings)"
     ).fetchone()
     assert duplicates == (0, 0)
-    # The backfill's run fetched the Open Finance window of exactly those booking days.
+    # The backfill's first run fetched the Open Finance window of exactly those booking days.
     with DagsterInstance.get() as instance:
-        (run_id,) = backfilled.run_ids
+        sources_run_id, _ = backfilled.run_ids
         materialized = [
             record.event_log_entry.dagster_event
             for record in instance.get_records_for_run(
-                run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION
+                sources_run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION
             ).records
         ]
     transactions = [

@@ -246,7 +246,7 @@ def test_row_count_change_compares_with_the_previous_validated_count(
     change = evaluation(second, ROW_COUNT_CHECK)
     assert not change.passed
     assert change.severity == dg.AssetCheckSeverity.WARN
-    assert metadata(change, "previous_rows_in_scope") == 30
+    assert metadata(change, "baseline_rows") == 30
     assert metadata(change, "rows_in_scope") == 2
     # A warning: the run and the assets downstream go on.
     assert second.success
@@ -504,3 +504,19 @@ def test_a_matched_reconciliation_item_with_a_difference_fails(
     assert not values.passed
     [sample] = metadata(values, "failing_rows_sample")
     assert sample["reconciliation_item_id"] == bad["reconciliation_item_id"]
+
+
+def test_one_odd_load_does_not_make_the_next_ordinary_one_warn(
+    warehouse: str, instance: dg.DagsterInstance
+) -> None:
+    config = {"row_count_min_previous_rows": 10}
+    for size in (30, 32, 400):  # the latest load is the odd one
+        load_postings(warehouse, instance, [posting() for _ in range(size)], **config)
+
+    ordinary = load_postings(warehouse, instance, [posting() for _ in range(31)], **config)
+
+    # Against the latest load alone (400, so at least 40 rows) it would warn.
+    change = evaluation(ordinary, ROW_COUNT_CHECK)
+    assert change.passed
+    assert metadata(change, "baseline_rows") == 32
+    assert metadata(change, "baseline_loads") == 3

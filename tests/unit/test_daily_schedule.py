@@ -1,5 +1,6 @@
 """The nightly schedule, and how a run's business dates reach dbt."""
 
+import json
 from datetime import UTC, date, datetime
 
 import dagster as dg
@@ -7,10 +8,17 @@ import pytest
 
 from orchestration.defs.daily import DAILY_JOB, daily_job, daily_schedule
 from orchestration.defs.daily.schedules import previous_business_date
-from orchestration.defs.dbt.assets import dbt_build_args
+from orchestration.defs.dbt.assets import FULL_LEDGER_TESTS_TAG, dbt_build_args
 from orchestration.defs.openfinance import OpenFinanceSource, openfinance_assets
-from orchestration.defs.partitions import CATCH_UP_TAG, business_days_of_run, business_days_tags
+from orchestration.defs.partitions import (
+    CATCH_UP_TAG,
+    business_days_of_run,
+    business_days_tags,
+    rebuild_tags,
+)
 from orchestration.defs.resources import FluxoDatabases
+
+PARTITION_TAG = "dagster/partition"  # what Dagster adds to a run request's tags for its partition
 
 
 def evaluate(at: datetime) -> dg.RunRequest:
@@ -40,6 +48,22 @@ def test_the_tick_at_one_brt_targets_the_previous_sao_paulo_date() -> None:
     request = evaluate(datetime(2026, 3, 10, 4, 0, tzinfo=UTC))
     assert request.partition_key == "2026-03-09"
     assert request.run_key == "2026-03-09"
+
+
+def test_once_a_week_the_nights_build_tests_every_ledger_row() -> None:
+    # 2026-03-15 is a Sunday; 04:00 UTC is 01:00 in São Paulo.
+    sunday = evaluate(datetime(2026, 3, 15, 4, 0, tzinfo=UTC))
+    assert sunday.partition_key == "2026-03-14"
+    assert json.loads(dbt_build_args({**sunday.tags, PARTITION_TAG: "2026-03-14"})[2]) == {
+        "backfill_from": "2026-03-14",
+        "backfill_to": "2026-03-14",
+        "ledger_tests_scope": "all",
+    }
+    monday = evaluate(datetime(2026, 3, 16, 4, 0, tzinfo=UTC))
+    assert FULL_LEDGER_TESTS_TAG not in monday.tags
+    assert (
+        "ledger_tests_scope" not in dbt_build_args({**monday.tags, PARTITION_TAG: "2026-03-15"})[2]
+    )
 
 
 @pytest.mark.parametrize(
@@ -86,3 +110,9 @@ def test_a_catch_up_run_builds_incrementally_without_vars() -> None:
 def test_an_unpartitioned_run_builds_without_vars() -> None:
     assert business_days_of_run({"dagster/backfill": "abc"}) is None
     assert dbt_build_args({}) == ["build"]
+
+
+def test_a_run_told_a_range_to_rebuild_passes_it_to_dbt() -> None:
+    tags = rebuild_tags(dg.PartitionKeyRange("2026-02-01", "2026-02-28"))
+    assert business_days_of_run(tags) is None  # it loads no partition
+    assert dbt_build_args(tags)[2] == '{"backfill_from": "2026-02-01", "backfill_to": "2026-02-28"}'

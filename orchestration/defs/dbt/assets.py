@@ -19,6 +19,10 @@ from orchestration.defs.dbt.project import dbt_profile_env
 from orchestration.defs.partitions import business_days_to_rebuild
 from orchestration.defs.resources import FluxoDatabases
 
+# A run with this tag tests every ledger row, not only the latest load's (see
+# dbt_project/macros/ledger_tests_since.sql); the nightly schedule sets it once a week.
+FULL_LEDGER_TESTS_TAG = "fluxo/full_ledger_tests"
+
 
 class FluxoDbtTranslator(DagsterDbtTranslator):
     """Models are keyed [schema, model] (marts/fct_daily_cash_flow); sources use their meta key."""
@@ -64,9 +68,11 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
 
 def dbt_build_args(run_tags: Mapping[str, str]) -> list[str]:
     """`dbt build`, told which business dates the run covers (the scheduled day, a backfill's
-    range), so the incremental marts rebuild those days even when no new posting touched them."""
-    days = business_days_to_rebuild(run_tags)
-    if days is None:
-        return ["build"]
-    window = {"backfill_from": days[0].isoformat(), "backfill_to": days[1].isoformat()}
-    return ["build", "--vars", json.dumps(window)]
+    range), so the incremental marts rebuild those days even when no new posting touched them,
+    and whether to test every ledger row."""
+    build_vars: dict[str, str] = {}
+    if (days := business_days_to_rebuild(run_tags)) is not None:
+        build_vars.update(backfill_from=days[0].isoformat(), backfill_to=days[1].isoformat())
+    if FULL_LEDGER_TESTS_TAG in run_tags:
+        build_vars["ledger_tests_scope"] = "all"
+    return ["build", "--vars", json.dumps(build_vars)] if build_vars else ["build"]

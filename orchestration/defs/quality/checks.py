@@ -3,7 +3,7 @@
 - `check_values_complete_and_in_range` (blocking, ERROR): completeness, ranges, allowed values.
   A failure fails the step, so the assets downstream do not materialize in that run.
 - `check_freshness` (WARN): the newest load (raw) or built day (mart) is recent enough.
-- `check_row_count_change` (WARN): the rows read against the previous validated count.
+- `check_row_count_change` (WARN): the rows read against the median count of the previous loads.
 """
 
 from collections.abc import Iterator
@@ -25,19 +25,19 @@ class QualityCheckConfig(dg.Config):
     row_count_min_ratio: float = Field(
         default=0.1,
         ge=0,
-        description="Fewest rows, as a share of the previous validated count, before the row-count "
-        "check fails.",
+        description="Fewest rows, as a share of the previous loads' median count, before the "
+        "row-count check fails.",
     )
     row_count_max_ratio: float = Field(
         default=10.0,
         ge=1,
-        description="Most rows, as a multiple of the previous validated count, before the "
+        description="Most rows, as a multiple of the previous loads' median count, before the "
         "row-count check fails.",
     )
     row_count_min_previous_rows: int = Field(
         default=1000,
         ge=0,
-        description="A previous count below this is too small to compare with; the check passes.",
+        description="A median count below this is too small to compare with; the check passes.",
     )
     sample_size: int = Field(
         default=20, ge=1, le=200, description="Failing rows shown in the check's metadata."
@@ -84,7 +84,7 @@ def build_quality_checks(suite: TableSuite) -> dg.AssetChecksDefinition:
             rows = runner.read_rows(conn, suite.read_scope(conn, suite.columns()))
         context.log.info(f"{rows.scope.description}: {len(rows.frame)} rows")
 
-        previous = history.previous_row_count(
+        baseline = history.row_count_baseline(
             context.instance,
             dg.AssetCheckKey(suite.asset_key, ROW_COUNT_CHECK),
             rows.scope.identity,
@@ -96,15 +96,15 @@ def build_quality_checks(suite: TableSuite) -> dg.AssetChecksDefinition:
         )
         expectations = {
             VALUES_CHECK: suite.critical(),
-            ROW_COUNT_CHECK: rule.expectations(previous.rows if previous else None),
+            ROW_COUNT_CHECK: rule.expectations(baseline.rows if baseline else None),
             FRESHNESS_CHECK: suite.freshness_expectations(),
         }
         results = runner.validate(rows, suite.name, expectations, suite.key_columns)
         extra: dict[str, dict[str, object]] = {
             VALUES_CHECK: {},
             ROW_COUNT_CHECK: {
-                "previous_rows_in_scope": previous.rows if previous else "none",
-                "previous_scope_identity": previous.scope_identity if previous else "none",
+                "baseline_rows": baseline.rows if baseline else "none",
+                "baseline_loads": baseline.loads if baseline else 0,
             },
             FRESHNESS_CHECK: {"max_age": str(suite.freshness_max_age)},
         }

@@ -1,4 +1,4 @@
-"""The previous validated row count of a check, read from the check's own past evaluations.
+"""The row count a load is compared with, read from the check's own past evaluations.
 
 The Dagster instance already keeps every evaluation with its metadata (what the UI shows), so the
 count a check saw last time lives there: no table of our own, and nothing written to the warehouse
@@ -6,6 +6,7 @@ by a check.
 """
 
 from dataclasses import dataclass
+from statistics import median
 
 import dagster as dg
 from dagster._core.storage.asset_check_execution_record import (
@@ -16,23 +17,27 @@ ROWS_IN_SCOPE = "rows_in_scope"
 SCOPE_IDENTITY = "scope_identity"
 # Re-runs that load nothing evaluate the same scope again; look past that many of them.
 HISTORY_DEPTH = 50
+# The baseline is the median of this many previous loads: one odd load (a holiday, a month end)
+# neither warns about the next, ordinary one nor becomes the yardstick for it.
+BASELINE_LOADS = 7
 
 
 @dataclass(frozen=True)
-class PreviousCount:
-    rows: int
-    scope_identity: str
-    run_id: str
+class RowCountBaseline:
+    rows: int  # the median count of `loads` previous loads
+    loads: int
 
 
-def previous_row_count(
+def row_count_baseline(
     instance: dg.DagsterInstance, check_key: dg.AssetCheckKey, scope_identity: str
-) -> PreviousCount | None:
-    """The row count of the latest completed evaluation that read other rows than
-    `scope_identity` (an evaluation of the same load again compares nothing new)."""
+) -> RowCountBaseline | None:
+    """The median row count of the latest BASELINE_LOADS completed evaluations that read other
+    rows than `scope_identity`, one per load (an evaluation of the same load again compares
+    nothing new)."""
     records = instance.event_log_storage.get_asset_check_execution_history(
         check_key, limit=HISTORY_DEPTH, status=COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
     )
+    counts: dict[str, int] = {}
     for record in records:
         entry = record.event
         evaluation = entry.asset_check_evaluation if entry is not None else None
@@ -42,9 +47,9 @@ def previous_row_count(
         rows = evaluation.metadata.get(ROWS_IN_SCOPE)
         if identity is None or rows is None or identity.value == scope_identity:
             continue
-        return PreviousCount(
-            rows=int(rows.value),  # type: ignore[arg-type]
-            scope_identity=str(identity.value),
-            run_id=record.run_id,
-        )
-    return None
+        counts.setdefault(str(identity.value), int(rows.value))  # type: ignore[arg-type]
+        if len(counts) == BASELINE_LOADS:
+            break
+    if not counts:
+        return None
+    return RowCountBaseline(rows=int(median(counts.values())), loads=len(counts))

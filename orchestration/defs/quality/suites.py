@@ -2,8 +2,8 @@
 
 Each table has critical expectations (completeness, ranges, allowed values; a failure blocks the
 assets downstream) and a freshness expectation; the row-count change is built at run time from
-the previous validated count (see history.py). Great Expectations is imported only when a suite
-is built, so loading the Dagster definitions does not pay for it.
+the median count of the previous loads (see history.py). Great Expectations is imported only when
+a suite is built, so loading the Dagster definitions does not pay for it.
 """
 
 from __future__ import annotations
@@ -425,7 +425,7 @@ SUITES: tuple[TableSuite, ...] = (
 
 @dataclass(frozen=True)
 class RowCountChange:
-    """How far a scope's row count may move from the previous validated one: loads of a daily
+    """How far a scope's row count may move from the previous loads' median: loads of a daily
     source vary (weekends, month ends) but not by an order of magnitude."""
 
     min_ratio: float

@@ -19,6 +19,20 @@ channel_months as (
     group by merchant_id, currency, channel, date_trunc('month', business_date)
 ),
 
+-- The three months before each month come from window frames over the month starts rather than
+-- joins or a subquery per row, which PostgreSQL ran as nested loops over every month.
+channel_baselines as (
+    select
+        channel_months.*,
+        coalesce(sum(volume_minor) over channel_before, 0) as baseline_volume_minor
+    from channel_months
+    window channel_before as (
+        partition by merchant_id, currency, channel
+        order by month_start
+        range between interval '3 months' preceding and interval '1 day' preceding
+    )
+),
+
 months as (
     select merchant_id, currency, month_start, sum(volume_minor) as volume_minor
     from channel_months
@@ -27,40 +41,35 @@ months as (
 
 baselines as (
     select
-        current_month.merchant_id,
-        current_month.currency,
-        current_month.month_start,
-        count(*) as baseline_months,
-        sum(previous.volume_minor) as volume_minor
-    from months as current_month
-    inner join months as previous
-        on previous.merchant_id = current_month.merchant_id
-        and previous.currency = current_month.currency
-        and previous.month_start >= (current_month.month_start - interval '3 months')::date
-        and previous.month_start < current_month.month_start
-    group by current_month.merchant_id, current_month.currency, current_month.month_start
+        months.*,
+        count(*) over months_before as baseline_months,
+        sum(volume_minor) over months_before as baseline_volume_minor
+    from months
+    window months_before as (
+        partition by merchant_id, currency
+        order by month_start
+        range between interval '3 months' preceding and interval '1 day' preceding
+    )
 ),
 
 shifts as (
     select
-        channels.*,
-        channels.volume_minor::numeric / months.volume_minor as share,
-        coalesce(
-            (
-                select sum(earlier.volume_minor)
-                from channel_months as earlier
-                where earlier.merchant_id = channels.merchant_id
-                  and earlier.currency = channels.currency
-                  and earlier.channel = channels.channel
-                  and earlier.month_start >= (channels.month_start - interval '3 months')::date
-                  and earlier.month_start < channels.month_start
-            ), 0
-        )::numeric / baselines.volume_minor as baseline_share
-    from channel_months as channels
-    inner join months using (merchant_id, currency, month_start)
+        channels.merchant_id,
+        channels.currency,
+        channels.channel,
+        channels.month_start,
+        channels.volume_minor,
+        channels.operation_count,
+        channels.first_day,
+        channels.last_day,
+        channels.operation_ids,
+        channels.volume_minor::numeric / baselines.volume_minor as share,
+        channels.baseline_volume_minor::numeric / baselines.baseline_volume_minor
+            as baseline_share
+    from channel_baselines as channels
     inner join baselines using (merchant_id, currency, month_start)
     where baselines.baseline_months = 3
-      and baselines.volume_minor > 0
+      and baselines.baseline_volume_minor > 0
 )
 
 select

@@ -6,7 +6,27 @@
       counterparty's document token but no cash flag (DEPOSITO/SAQUE may or may not be cash).
     Rules pick their source: amount and cash rules the ledger, counterparty rules the bank; the
     jurisdiction rule (11) reads counterparty_country, which only the ledger records (the bank's
-    is null). -#}
+    is null).
+    Incremental, indexed by business date: every AML rule reads the operations of its last days,
+    which over a view meant reading all of the ledger's entries once per rule. A run adds the
+    entries loaded since the newest one here (entries are append-only) and replaces the bank
+    operations whole, since a pending transaction may settle, change id or be withdrawn. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='operation_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where source = 'bank'{% endif %}",
+        indexes=[
+            {'columns': ['operation_id'], 'unique': true},
+            {'columns': ['business_date']},
+            {'columns': ['merchant_id', 'business_date']},
+            {'columns': ['loaded_at']},
+        ],
+    )
+}}
+
 with ledger_operations as (
     select
         'ledger:' || entries.entry_id::text as operation_id,
@@ -21,13 +41,20 @@ with ledger_operations as (
         entries.category as operation_type,
         transfers.counterparty_document_token,
         transfers.counterparty_country,
-        entries.description
+        entries.description,
+        entries._loaded_at as loaded_at
     from {{ ref('stg_ledger__entries') }} as entries
     left join {{ ref('aml_category_channels') }} as channels
         on channels.category = entries.category
-    -- An entry is its transfer's posting on the merchant's cash account: entry_id = transfer_id.
+    -- An entry is its transfer's posting on the merchant's cash account (entry_id = transfer_id),
+    -- loaded with it from the same ledger snapshot.
     left join {{ ref('stg_ledger__transfers') }} as transfers
         on transfers.transfer_id = entries.entry_id
+    {% if is_incremental() -%}
+    where entries._loaded_at > (
+        select coalesce(max(loaded_at), '-infinity') from {{ this }} where source = 'ledger'
+    )
+    {%- endif %}
 ),
 
 bank_operations as (
@@ -54,7 +81,8 @@ bank_operations as (
         transactions.transaction_type as operation_type,
         transactions.counterparty_document_token,
         null::text as counterparty_country,
-        transactions.transaction_name as description
+        transactions.transaction_name as description,
+        null::timestamptz as loaded_at
     from {{ ref('stg_openfinance__transactions') }} as transactions
     inner join {{ ref('merchant_bank_accounts') }} as accounts
         on accounts.source = 'openfinance'
