@@ -13,8 +13,8 @@
     Incremental: a run deletes the rows of the items int_reconciliation__rebuilt_items lists
     (whole connected components of candidate pairs around what is new, changed or in the
     backfill range) and matches those items again; the rest keep their rows, which a full
-    refresh would give them too. `dbt run-operation reconciliation_compare_full_refresh` checks
-    that equality row by row. -#}
+    refresh would give them too. The warehouse bench checks that equality row by row after its
+    daily run (bench/reconciliation_equality.py). -#}
 {%- set rounds = var('reconciliation_match_rounds') | int -%}
 {%- set rebuilt = ref('int_reconciliation__rebuilt_items') -%}
 {{
