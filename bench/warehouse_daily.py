@@ -36,6 +36,7 @@ from bench.bank_statements import (
 )
 from bench.ledger_history import append_postings, register_merchants, verify_ledger
 from bench.pipeline_run import RunFigures, run_daily_job
+from bench.reconciliation_equality import compare_reconciliation_with_full_refresh
 from fluxo import databases, embedded, pipeline
 from fluxo.migrations import migrate
 from fluxo.servers import REPO_ROOT, prepare_dagster_home
@@ -203,6 +204,8 @@ def _scenario(
         _print_run("daily run (one day)", daily)
         full_refresh = _full_refresh(urls.warehouse_dsn, home)
         _print_full_refresh(full_refresh)
+        print("reconciliation marts after the daily run, against a full refresh:")
+        compare_reconciliation_with_full_refresh(urls.warehouse_dsn, home)
         return Scenario(history_postings, daily, full_refresh)
     finally:
         embedded.stop(settings.embedded_data_dir)

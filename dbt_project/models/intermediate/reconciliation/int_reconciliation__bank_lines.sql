@@ -1,6 +1,26 @@
 {#- Every booked bank line, from Open Finance and from statement files, with the merchant the
     register gives its account (null: an account of an unknown merchant). Open Finance
-    transactions still pending are left out: their ids may change and they are not cash yet. -#}
+    transactions still pending are left out: their ids may change and they are not cash yet.
+    Incremental, indexed for the matcher's look-ups: a run merges the statement lines loaded since
+    the newest one here (a line a later file lists again keeps its id and takes the later file's
+    version) and replaces the Open Finance lines whole, since a transaction's versions may
+    change. -#}
+{{
+    config(
+        materialized='incremental',
+        unique_key='bank_line_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where bank_source = 'openfinance'{% endif %}",
+        indexes=[
+            {'columns': ['bank_line_id'], 'unique': true},
+            {'columns': ['merchant_id', 'signed_amount_minor', 'business_date']},
+            {'columns': ['merchant_id', 'business_date']},
+            {'columns': ['business_date']},
+            {'columns': ['bank_source', 'loaded_at']},
+        ],
+    )
+}}
 with registered_accounts as (
     select * from {{ ref('merchant_bank_accounts') }}
 ),
@@ -17,7 +37,8 @@ openfinance as (
         booking_date as business_date,
         transaction_name as description,
         transaction_type,
-        counterparty_document_token
+        counterparty_document_token,
+        loaded_at
     from {{ ref('stg_openfinance__transactions') }}
     where is_final
 ),
@@ -34,8 +55,15 @@ statement_files as (
         posted_date as business_date,
         description,
         trntype as transaction_type,
-        null::text as counterparty_document_token
+        null::text as counterparty_document_token,
+        loaded_at
     from {{ ref('stg_statements__lines') }}
+    {% if is_incremental() -%}
+    where loaded_at > (
+        select coalesce(max(loaded_at), '-infinity') from {{ this }}
+        where bank_source = 'statement_file'
+    )
+    {%- endif %}
 ),
 
 bank_lines as (
@@ -56,7 +84,8 @@ select
     bank_lines.business_date,
     bank_lines.description,
     bank_lines.transaction_type,
-    bank_lines.counterparty_document_token
+    bank_lines.counterparty_document_token,
+    bank_lines.loaded_at
 from bank_lines
 left join registered_accounts
     on registered_accounts.source = bank_lines.bank_source

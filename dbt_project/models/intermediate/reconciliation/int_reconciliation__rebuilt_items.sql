@@ -1,0 +1,176 @@
+{#- The ledger entries and bank lines whose match a run of fct_bank_reconciliation decides again,
+    one row each, with the account and earliest date of the row that held each before.
+
+    The matcher is greedy in one global order, but every decision involves a candidate pair
+    (same merchant and currency, dates within the window), so the match of an item depends only
+    on the items it is connected to through candidate pairs: its connected component. A run
+    decides again the whole components of the items that are new or changed (loaded since the
+    mart's newest ones), of the items dated in the backfill range, and of the current items that
+    were candidates of a bank line's previous version (changed or gone). Every other component is
+    the one the last run saw, with the same result: so the incremental mart equals a full
+    refresh. The components are walked with a recursive query from those seeds, each step an
+    index probe into the intermediate tables; in practice a component spans a few days of one
+    merchant.
+
+    The mart it feeds is read as it stood before this run (by name: a ref would be a cycle). When
+    it does not exist yet, or the run is a full refresh, every item is listed. -#}
+{{ config(materialized='table', indexes=[
+    {'columns': ['ledger_item_id']},
+    {'columns': ['bank_line_id']},
+]) }}
+{%- set backfill_from = var('backfill_from', none) -%}
+{%- set backfill_to = var('backfill_to', backfill_from) -%}
+{%- set ledger_entries = ref('int_reconciliation__ledger_entries') -%}
+{%- set bank_lines = ref('int_reconciliation__bank_lines') -%}
+{%- set stored = adapter.get_relation(
+    database=target.database, schema='marts', identifier='fct_bank_reconciliation'
+) if execute else none -%}
+
+{% if stored is none or flags.FULL_REFRESH %}
+select
+    'ledger' as item_side,
+    ledger_item_id,
+    merchant_id,
+    ledger_entry_id,
+    null::text as bank_line_id,
+    null::text as previous_bank_source,
+    null::text as previous_bank_account_id,
+    null::date as previous_business_date
+from {{ ledger_entries }}
+union all
+select
+    'bank', null, merchant_id, null, bank_line_id, null, null, null
+from {{ bank_lines }}
+{% else %}
+with recursive new_ledger_items as (
+    select ledger_item_id
+    from {{ ledger_entries }}
+    where loaded_at > (
+        select coalesce(max(ledger_loaded_at), '-infinity') from {{ stored }}
+    )
+    {%- if backfill_from %}
+    union
+    select ledger_item_id
+    from {{ ledger_entries }}
+    where business_date between '{{ backfill_from }}'::date and '{{ backfill_to }}'::date
+    {%- endif %}
+),
+
+new_bank_lines as (
+    select bank_line_id
+    from {{ bank_lines }} as lines
+    where lines.loaded_at > (
+        select coalesce(max(bank_loaded_at), '-infinity') from {{ stored }}
+        where bank_source = lines.bank_source
+    )
+    {%- if backfill_from %}
+    union
+    select bank_line_id
+    from {{ bank_lines }}
+    where business_date between '{{ backfill_from }}'::date and '{{ backfill_to }}'::date
+    {%- endif %}
+),
+
+{#- The previous version of every stored bank line that changed or is gone: its candidates then
+    may be matched otherwise now. #}
+replaced_bank_lines as (
+    select
+        stored.bank_line_id,
+        stored.merchant_id,
+        stored.currency,
+        stored.bank_amount_minor as signed_amount_minor,
+        stored.bank_business_date as business_date,
+        stored.bank_booked_at as booked_at,
+        stored.bank_description as description
+    from {{ stored }} as stored
+    where stored.bank_line_id in (select bank_line_id from new_bank_lines)
+        or (
+            stored.bank_line_id is not null
+            and not exists (
+                select 1 from {{ bank_lines }} as lines
+                where lines.bank_line_id = stored.bank_line_id
+            )
+        )
+),
+
+seeds as (
+    select 'ledger' as item_side, ledger_item_id as item_id from new_ledger_items
+    union
+    select 'bank', bank_line_id from new_bank_lines
+    union
+    select 'bank', bank_line_id from replaced_bank_lines
+    union
+    select 'ledger', pairs.ledger_item_id
+    from (
+        {{ reconciliation_candidate_pairs(ledger_entries, 'replaced_bank_lines') }}
+    ) as pairs
+),
+
+{#- Each step adds the candidates of the items the previous step added (union: each item once). #}
+component_items (item_side, item_id) as (
+    select item_side, item_id from seeds
+    union
+    select candidates.item_side, candidates.item_id
+    from component_items
+    cross join lateral (
+        select 'bank' as item_side, pairs.bank_line_id as item_id
+        from (
+            {{ reconciliation_candidate_pairs(
+                '(select * from ' ~ ledger_entries ~ ' as entry where entry.ledger_item_id'
+                ~ ' = component_items.item_id and component_items.item_side = \'ledger\')',
+                bank_lines
+            ) }}
+        ) as pairs
+        union all
+        select 'ledger', pairs.ledger_item_id
+        from (
+            {{ reconciliation_candidate_pairs(
+                ledger_entries,
+                '(select * from ' ~ bank_lines ~ ' as line where line.bank_line_id'
+                ~ ' = component_items.item_id and component_items.item_side = \'bank\')'
+            ) }}
+        ) as pairs
+    ) as candidates
+),
+
+items as (
+    select
+        component_items.item_side,
+        entries.ledger_item_id,
+        coalesce(entries.merchant_id, lines.merchant_id) as merchant_id,
+        entries.ledger_entry_id,
+        case when component_items.item_side = 'bank' then component_items.item_id end
+            as bank_line_id
+    from component_items
+    left join {{ ledger_entries }} as entries
+        on component_items.item_side = 'ledger'
+        and entries.ledger_item_id = component_items.item_id
+    left join {{ bank_lines }} as lines
+        on component_items.item_side = 'bank'
+        and lines.bank_line_id = component_items.item_id
+)
+
+select
+    items.item_side,
+    items.ledger_item_id,
+    items.merchant_id,
+    items.ledger_entry_id,
+    items.bank_line_id,
+    previous.bank_source as previous_bank_source,
+    previous.bank_account_id as previous_bank_account_id,
+    least(previous.ledger_business_date, previous.bank_business_date) as previous_business_date
+from items
+left join lateral (
+    select stored.bank_source, stored.bank_account_id, stored.ledger_business_date,
+           stored.bank_business_date
+    from {{ stored }} as stored
+    where items.item_side = 'ledger'
+        and stored.merchant_id = items.merchant_id
+        and stored.ledger_entry_id = items.ledger_entry_id
+    union all
+    select stored.bank_source, stored.bank_account_id, stored.ledger_business_date,
+           stored.bank_business_date
+    from {{ stored }} as stored
+    where items.item_side = 'bank' and stored.bank_line_id = items.bank_line_id
+) as previous on true
+{% endif %}
