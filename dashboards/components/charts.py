@@ -1,11 +1,11 @@
-"""Charts of the daily consolidation."""
+"""Charts shared by the pages. Reais become floats only for an axis; every figure shown as text
+comes from centavos."""
 
 import altair as alt
 import pandas as pd
 
 
 def closing_balance_chart(days: pd.DataFrame) -> alt.Chart:
-    # Reais as a float only for the chart's axis; every figure shown as text comes from centavos.
     data = days.assign(saldo_reais=days["closing_balance_minor"] / 100)
     chart: alt.Chart = (
         alt.Chart(data)
@@ -19,5 +19,81 @@ def closing_balance_chart(days: pd.DataFrame) -> alt.Chart:
             ],
         )
         .properties(height=320)
+    )
+    return chart
+
+
+def credits_debits_chart(days: pd.DataFrame) -> alt.Chart:
+    data = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "business_date": days["business_date"],
+                    "tipo": "Entradas",
+                    "reais": days["credits_minor"] / 100,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "business_date": days["business_date"],
+                    "tipo": "Saídas",
+                    "reais": days["debits_minor"] / 100,
+                }
+            ),
+        ]
+    )
+    chart: alt.Chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("business_date:T", title="Dia", axis=alt.Axis(format="%d/%m")),
+            xOffset="tipo:N",
+            y=alt.Y("reais:Q", title="R$"),
+            color=alt.Color(
+                "tipo:N",
+                title=None,
+                scale=alt.Scale(domain=["Entradas", "Saídas"], range=["#2e7d32", "#c62828"]),
+            ),
+            tooltip=[
+                alt.Tooltip("business_date:T", title="Dia", format="%d/%m/%Y"),
+                alt.Tooltip("tipo:N", title="Tipo"),
+                alt.Tooltip("reais:Q", title="R$", format=",.2f"),
+            ],
+        )
+        .properties(height=280)
+    )
+    return chart
+
+
+def match_rate_chart(days: pd.DataFrame) -> alt.Chart:
+    data = days.assign(taxa=days["matched_items"] / days["items"])
+    chart: alt.Chart = (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("business_date:T", title="Dia", axis=alt.Axis(format="%d/%m")),
+            y=alt.Y("taxa:Q", title="Taxa de conciliação", axis=alt.Axis(format="%")),
+            tooltip=[
+                alt.Tooltip("business_date:T", title="Dia", format="%d/%m/%Y"),
+                alt.Tooltip("taxa:Q", title="Conciliados", format=".1%"),
+                alt.Tooltip("items:Q", title="Itens"),
+            ],
+        )
+        .properties(height=260)
+    )
+    return chart
+
+
+def count_bars(counts: pd.DataFrame, category: str, title: str) -> alt.Chart:
+    """Bars of `count` per `category` (a column of `counts`)."""
+    chart: alt.Chart = (
+        alt.Chart(counts)
+        .mark_bar()
+        .encode(
+            x=alt.X("count:Q", title="Quantidade"),
+            y=alt.Y(f"{category}:N", title=title, sort="-x"),
+            tooltip=[alt.Tooltip(f"{category}:N", title=title), alt.Tooltip("count:Q")],
+        )
+        .properties(height=alt.Step(28))
     )
     return chart
