@@ -49,7 +49,8 @@ chosen = pickers[2].date_input(
     min_value=first_available,
     max_value=last_available,
     format="DD/MM/YYYY",
-    key="period",
+    # One per account: a period chosen for one may lie outside another's history.
+    key=f"period-{merchant_id}-{account_code}",
 )
 if not isinstance(chosen, tuple) or len(chosen) != 2:
     explain_and_stop("Escolha a data inicial e a final do período.")
@@ -75,7 +76,8 @@ def change(current: int, column: str) -> str | None:
     return format_brl_change(current - int(previous[column].iloc[0])) if has_previous else None
 
 
-kpis = st.columns(5)
+# Two rows of three: a large balance (R$ 1.234.567,89) fits a third of the page, not a fifth.
+kpis = [*st.columns(3), *st.columns(3)]
 kpis[0].metric("Saldo inicial", format_brl(opening))
 kpis[1].metric("Entradas", format_brl(credits), delta=change(credits, "credits_minor"))
 kpis[2].metric(
@@ -83,7 +85,7 @@ kpis[2].metric(
 )
 kpis[3].metric("Saldo final", format_brl(closing), delta=change(closing, "closing_balance_minor"))
 kpis[4].metric("Variação no período", format_brl_change(closing - opening))
-st.caption(
+kpis[5].caption(
     f"Variações contra o período anterior, {format_date_br(previous_first)} a "
     f"{format_date_br(previous_last)}" + ("." if has_previous else ": sem dias consolidados nele.")
 )

@@ -70,7 +70,8 @@ chosen = pickers[1].date_input(
     min_value=first_available,
     max_value=last_available,
     format="DD/MM/YYYY",
-    key="period",
+    # One per merchant: a period chosen for one may lie outside another's history.
+    key=f"period-{chosen_merchant}",
 )
 if not isinstance(chosen, tuple) or len(chosen) != 2:
     explain_and_stop("Escolha a data inicial e a final do período.")

@@ -4,6 +4,11 @@ comes from centavos."""
 import altair as alt
 import pandas as pd
 
+# Vega formats numbers the US way; the axes show 1.234.567 as Brazilians write it.
+BRAZILIAN_THOUSANDS = "replace(format(datum.value, ',.0f'), regexp(',', 'g'), '.')"
+# One tick a day at most, labelled dd/mm (the default puts ticks at noon too).
+DAYS_AXIS = alt.Axis(format="%d/%m", tickCount={"interval": "day", "step": 1})
+
 
 def closing_balance_chart(days: pd.DataFrame) -> alt.Chart:
     data = days.assign(saldo_reais=days["closing_balance_minor"] / 100)
@@ -11,8 +16,12 @@ def closing_balance_chart(days: pd.DataFrame) -> alt.Chart:
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=alt.X("business_date:T", title="Dia", axis=alt.Axis(format="%d/%m")),
-            y=alt.Y("saldo_reais:Q", title="Saldo de fechamento (R$)"),
+            x=alt.X("business_date:T", title="Dia", axis=DAYS_AXIS),
+            y=alt.Y(
+                "saldo_reais:Q",
+                title="Saldo de fechamento (R$)",
+                axis=alt.Axis(labelExpr=BRAZILIAN_THOUSANDS),
+            ),
             tooltip=[
                 alt.Tooltip("business_date:T", title="Dia", format="%d/%m/%Y"),
                 alt.Tooltip("saldo_reais:Q", title="Saldo (R$)", format=",.2f"),
@@ -46,9 +55,14 @@ def credits_debits_chart(days: pd.DataFrame) -> alt.Chart:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("business_date:T", title="Dia", axis=alt.Axis(format="%d/%m")),
+            # Days as categories, so each day's pair of bars has the day's width.
+            x=alt.X(
+                "yearmonthdate(business_date):O",
+                title="Dia",
+                axis=alt.Axis(labelExpr="timeFormat(datum.value, '%d/%m')", labelAngle=0),
+            ),
             xOffset="tipo:N",
-            y=alt.Y("reais:Q", title="R$"),
+            y=alt.Y("reais:Q", title="R$", axis=alt.Axis(labelExpr=BRAZILIAN_THOUSANDS)),
             color=alt.Color(
                 "tipo:N",
                 title=None,
@@ -71,7 +85,7 @@ def match_rate_chart(days: pd.DataFrame) -> alt.Chart:
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=alt.X("business_date:T", title="Dia", axis=alt.Axis(format="%d/%m")),
+            x=alt.X("business_date:T", title="Dia", axis=DAYS_AXIS),
             y=alt.Y("taxa:Q", title="Taxa de conciliação", axis=alt.Axis(format="%")),
             tooltip=[
                 alt.Tooltip("business_date:T", title="Dia", format="%d/%m/%Y"),

@@ -94,10 +94,16 @@ def test_a_finance_user_logs_in_and_sees_the_cash_flow(
         text = browser.wait_for(
             f"document.body.innerText.includes({format_brl(closing)!r}) && document.body.innerText"
         )
+        shown = browser.evaluate(
+            "({metrics: [...document.querySelectorAll('[data-testid=stMetric]')]"
+            ".map(metric => metric.innerText.replace(/\\s+/g, ' ').trim()),"
+            " inputs: [...document.querySelectorAll('input')].map(input => input.value)})"
+        )
         shot = browser.screenshot(tmp_path / "fluxo-de-caixa.png")
 
-    assert "Fluxo de caixa" in text and merchant_name in text
-    assert "Saldo final" in text and format_brl(closing) in text
+    assert "Fluxo de caixa" in text and "Consolidado diário" in text
+    assert f"Saldo final {format_brl(closing)}" in shown["metrics"], shown
+    assert merchant_name in shown["inputs"], shown  # the merchant picker's choice
     assert "Compliance" not in text  # not in a finance user's navigation
     assert shot.stat().st_size > 10_000
     print(f"screenshot: {shot}")

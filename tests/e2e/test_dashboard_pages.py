@@ -219,7 +219,7 @@ def test_compliance_queue_filters_detail_and_clear_documents(
     coaf = table_with(app, "Comunicar até")
     (candidates,) = one(warehouse_conn, "select count(*) from marts.fct_coaf_report_candidates")
     assert len(coaf) == candidates
-    deposit = coaf[(coaf["Valor"] == "R$ 50.000,00") & (coaf["Cliente"] == "Loja Espécie")]
+    deposit = coaf[(coaf["Tipo"] == "Operação em espécie") & (coaf["Cliente"] == "Loja Espécie")]
     assert list(deposit["Comunicar até"]) == [format_date_br(friday + timedelta(days=3))]
     kyc = table_with(app, "Situação KYC")
     customers = warehouse_conn.execute(

@@ -87,3 +87,10 @@ def test_an_unknown_role_is_refused(database_urls: DatabaseUrls) -> None:
         "dashboard", "users", "add", "pedro", "--role", "auditor", "--password", "s3nha-forte"
     )
     assert code == 2 and "auditor" in output
+
+
+def test_the_analyst_role_cannot_read_the_users(database_urls: DatabaseUrls) -> None:
+    with psycopg.connect(database_urls.warehouse_dsn) as warehouse:
+        warehouse.execute("set role analyst")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            warehouse.execute("select password_hash from dashboard.users")
