@@ -22,9 +22,12 @@ CASH_ACCOUNT = "cash"
 
 def merchants() -> pd.DataFrame:
     return read_marts(
-        "select merchant_id, merchant_name, currency from marts.dim_merchants "
-        "where merchant_id in (select distinct merchant_id from marts.fct_daily_cash_flow) "
-        "order by merchant_name",
+        # One index probe per merchant, not a pass over every merchant's days.
+        "select merchants.merchant_id, merchants.merchant_name, merchants.currency "
+        "from marts.dim_merchants as merchants "
+        "where exists (select from marts.fct_daily_cash_flow as days"
+        "  where days.merchant_id = merchants.merchant_id) "
+        "order by merchants.merchant_name",
         {},
     )
 
