@@ -41,11 +41,14 @@ if runs.empty:
 
 last = runs.iloc[0]
 now = datetime.now(UTC)
-kpis = st.columns(4)
+kpis = st.columns(3)
 kpis[0].metric("Última execução", RUN_STATUS_LABELS.get(last["status"], last["status"]))
-kpis[1].metric("Terminou em", optional_datetime(last["finished_at"]))
-kpis[2].metric("Checagens com falha", int(last["checks_failed"]))
-kpis[3].metric("Checagens com aviso", int(last["checks_warned"]))
+kpis[1].metric("Checagens com falha", int(last["checks_failed"]))
+kpis[2].metric("Checagens com aviso", int(last["checks_warned"]))
+st.caption(
+    f"Execução {last['run_id']}, de {optional_datetime(last['started_at'])} a "
+    f"{optional_datetime(last['finished_at'])}."
+)
 if last["status"] != "SUCCESS":
     st.error(
         f"A última execução ({last['run_id']}) não terminou bem; passos com falha: "

@@ -103,7 +103,7 @@ else:
     by_kind = kinds.groupby("tipo").size().reset_index(name="count")
     columns = st.columns(2)
     columns[0].altair_chart(count_bars(by_kind, "tipo", "Tipo"), width="stretch")
-    by_age = pd.crosstab(kinds["tipo"], kinds["idade"]).reindex(
+    by_age = pd.crosstab(kinds["tipo"].rename("Tipo"), kinds["idade"]).reindex(
         columns=[label for _, label in AGE_BUCKETS] + [OLDEST_BUCKET], fill_value=0
     )
     columns[1].dataframe(by_age, width="stretch")

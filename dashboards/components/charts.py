@@ -104,7 +104,7 @@ def count_bars(counts: pd.DataFrame, category: str, title: str) -> alt.Chart:
         alt.Chart(counts)
         .mark_bar()
         .encode(
-            x=alt.X("count:Q", title="Quantidade"),
+            x=alt.X("count:Q", title="Quantidade", axis=alt.Axis(format="d", tickMinStep=1)),
             y=alt.Y(f"{category}:N", title=title, sort="-x"),
             tooltip=[alt.Tooltip(f"{category}:N", title=title), alt.Tooltip("count:Q")],
         )

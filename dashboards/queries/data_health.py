@@ -18,9 +18,11 @@ def recent_runs() -> pd.DataFrame:
 
 
 def asset_freshness() -> pd.DataFrame:
+    """The sources (raw tables) and the marts; staging and intermediate are views over them."""
     return read_marts(
         "select asset_key, layer, last_materialized_at, last_run_id "
-        "from marts.pipeline_asset_freshness order by layer, asset_key",
+        "from marts.pipeline_asset_freshness where layer in ('raw', 'marts') "
+        "order by layer desc, asset_key",
         {},
     )
 
