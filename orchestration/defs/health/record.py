@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 import dagster as dg
 import psycopg
 
-from fluxo.run_health import CheckResult, Materialization, RunHealth, record_run_health
+from fluxo.run_health import (
+    CheckResult,
+    Materialization,
+    RunHealth,
+    ensure_run_health_tables,
+    record_run_health,
+)
+
+logger = dg.get_dagster_logger("fluxo.health")
 
 
 def _at(timestamp: float | None) -> datetime | None:
@@ -66,5 +74,13 @@ def run_health(instance: dg.DagsterInstance, run_id: str) -> RunHealth:
 
 
 def record_run(instance: dg.DagsterInstance, run_id: str, warehouse_dsn: str) -> None:
-    with psycopg.connect(warehouse_dsn) as warehouse:
-        record_run_health(warehouse, run_health(instance, run_id))
+    """Copy the run's outcome to the warehouse. A warehouse that cannot take it is logged, not
+    raised: the run's own result (and its failure alert) must not be hidden by its report."""
+    health = run_health(instance, run_id)
+    try:
+        with psycopg.connect(warehouse_dsn) as warehouse:
+            # A warehouse migrated before these tables existed gets them here.
+            ensure_run_health_tables(warehouse)
+            record_run_health(warehouse, health)
+    except psycopg.Error as error:
+        logger.error("run %s: its health was not recorded in the warehouse: %s", run_id, error)
