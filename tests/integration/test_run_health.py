@@ -83,4 +83,3 @@ def test_a_run_that_recorded_itself_is_skipped(database_urls: DatabaseUrls) -> N
         assert warehouse.execute(
             "select count(*) from marts.pipeline_runs where run_id = %s", (result.run_id,)
         ).fetchone() == (0,)
-
