@@ -17,6 +17,7 @@ from dashboards.components.formatting import (
     format_date_br,
     format_document,
 )
+from dashboards.roles import pages_for
 from dashboards.users import DashboardRole
 from fluxo import pipeline
 from tests.dashboard_app import log_in, open_page, titles
@@ -73,6 +74,26 @@ def test_each_role_opens_only_its_pages(dashboard_users: dict[DashboardRole, str
 
     admin.button(key="logout").click().run()
     assert titles(admin) == ["Fluxo"] and len(admin.text_input) == 2  # the login form again
+
+
+PAGE_TITLES = {
+    CASH_FLOW: "Fluxo de caixa",
+    RECONCILIATION: "Conciliação bancária",
+    COMPLIANCE: "Compliance",
+    DATA_HEALTH: "Saúde dos dados",
+}
+
+
+@pytest.mark.parametrize(
+    ("role", "page"), [(role, page.path) for role in DashboardRole for page in pages_for(role)]
+)
+def test_every_page_shows_its_data_to_every_role_that_may_open_it(
+    dashboard_users: dict[DashboardRole, str], role: DashboardRole, page: str
+) -> None:
+    app = open_page(log_in(dashboard_users[role]), page)
+    assert titles(app) == [PAGE_TITLES[page]]
+    assert len(app.metric) > 0 and len(app.dataframe) > 0  # data, not an empty state
+    assert not [info.value for info in app.info if "fluxo pipeline run" in info.value]
 
 
 def test_cash_flow_period_change_and_drill_down(
