@@ -23,6 +23,13 @@ from core_ledger import worker
 from core_ledger.access import ROLES, Actor, cli_actor
 from core_ledger.errors import LedgerError
 from core_ledger.services import audit, auth
+from dashboards.users import (
+    DashboardRole,
+    InvalidUser,
+    add_user,
+    list_users,
+    remove_user,
+)
 from fluxo import databases, embedded
 from fluxo.local_api import LocalApiError, LocalApiServer
 from fluxo.migrations import migrate as migrate_databases
@@ -55,11 +62,17 @@ serve_app = typer.Typer(no_args_is_help=True, help="Run one server in the foregr
 pipeline_app = typer.Typer(no_args_is_help=True, help="The Dagster pipeline.")
 keys_app = typer.Typer(no_args_is_help=True, help="API keys of the ledger API.")
 audit_app = typer.Typer(no_args_is_help=True, help="The ledger's audit hash chain.")
+dashboard_app = typer.Typer(no_args_is_help=True, help="The Streamlit dashboard.")
+dashboard_users_app = typer.Typer(
+    no_args_is_help=True, help="Who may log in to the dashboard (roles finance, compliance, admin)."
+)
+dashboard_app.add_typer(dashboard_users_app, name="users")
 app.add_typer(db_app, name="db")
 app.add_typer(serve_app, name="serve")
 app.add_typer(pipeline_app, name="pipeline")
 app.add_typer(keys_app, name="keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(dashboard_app, name="dashboard")
 
 
 def _settings() -> Settings:
@@ -364,10 +377,15 @@ def demo() -> None:
         _onboard_demo_customers(urls)
         _run_pipeline(settings, urls)
         _stop_on_signals()  # Dagster's in-process run restores the handlers it found at its start
+        _ensure_demo_dashboard_users(urls)
         started.extend(_start(server, settings) for server in servers[4:])
         console.print("\n[bold]Fluxo is running[/bold] (Ctrl-C stops everything):")
         for service in started:
             console.print(f"  {service.name:<14} {service.url}")
+        console.print(
+            f"  [dim]dashboard logins {', '.join(DEMO_DASHBOARD_USERS)}, password "
+            f"{DEMO_DASHBOARD_PASSWORD} (see `fluxo dashboard users`)[/dim]"
+        )
         console.print(f"  [dim]logs in {settings.home_dir / 'logs'}[/dim]")
         while all(service.process.poll() is None for service in started):
             time.sleep(0.5)
@@ -468,6 +486,84 @@ def audit_verify() -> None:
             f"({result.records_checked} records verified before it)"
         )
     console.print(f"audit chain intact: {result.records_checked} records")
+
+
+# --- dashboard users ----------------------------------------------------------------------------
+
+# `fluxo demo` creates these when they are missing (never changing an existing one), so a new user
+# can log in at once; README says so, and how to remove them.
+DEMO_DASHBOARD_PASSWORD = "fluxo-demo"
+DEMO_DASHBOARD_USERS = {
+    "financeiro": DashboardRole.finance,
+    "compliance": DashboardRole.compliance,
+    "admin": DashboardRole.admin,
+}
+
+
+@dashboard_users_app.command("add")
+def dashboard_users_add(
+    username: Annotated[str, typer.Argument(help="Login name: lowercase letters, digits, . _ -")],
+    role: Annotated[
+        DashboardRole,
+        typer.Option(
+            help="finance: cash flow and reconciliation; compliance: AML, COAF and KYC with clear "
+            "CPF/CNPJ; admin: every page, documents masked."
+        ),
+    ],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="Asked for when not given (at least 8 characters).",
+        ),
+    ],
+    replace: Annotated[
+        bool, typer.Option(help="Give an existing user this role and password.")
+    ] = False,
+) -> None:
+    """Add a dashboard user; only an argon2id hash of the password is stored."""
+    with _warehouse_connection() as warehouse:
+        try:
+            add_user(warehouse, username, role, password, replace=replace)
+        except InvalidUser as error:
+            raise FluxoError(str(error)) from error
+    console.print(f"dashboard user {username} ({role.value}) saved")
+
+
+@dashboard_users_app.command("remove")
+def dashboard_users_remove(username: Annotated[str, typer.Argument()]) -> None:
+    """Remove a dashboard user (a session already open lasts until its browser tab closes)."""
+    with _warehouse_connection() as warehouse:
+        if not remove_user(warehouse, username):
+            raise FluxoError(f"no dashboard user {username!r}: see `fluxo dashboard users list`")
+    console.print(f"dashboard user {username} removed")
+
+
+@dashboard_users_app.command("list")
+def dashboard_users_list() -> None:
+    """Every dashboard user with its role."""
+    with _warehouse_connection() as warehouse:
+        for user in list_users(warehouse):
+            print(f"{user.username:<24}  {user.role.value:<10}  since {user.created_at:%Y-%m-%d}")
+
+
+def _ensure_demo_dashboard_users(urls: databases.DatabaseUrls) -> None:
+    with psycopg.connect(urls.warehouse_dsn) as warehouse:
+        existing = {user.username for user in list_users(warehouse)}
+        for username, role in DEMO_DASHBOARD_USERS.items():
+            if username not in existing:
+                add_user(warehouse, username, role, DEMO_DASHBOARD_PASSWORD)
+
+
+@contextmanager
+def _warehouse_connection() -> Iterator[psycopg.Connection]:
+    """The migrated warehouse (the users table is created by migrations), in one transaction."""
+    urls = _connect(_settings())
+    migrate_databases(urls)
+    with psycopg.connect(urls.warehouse_dsn) as warehouse:
+        yield warehouse
 
 
 def _cli_actor() -> Actor:

@@ -6,7 +6,8 @@ never complete), and builds the marts incrementally; `backfill` (`fluxo pipeline
 the dates it is given and rebuilds the marts from the first. Either way one Dagster run loads the
 Open Finance window of those dates, and a second the ledger copy, statement files and KYC results,
 then builds the dbt models and their checks (`_run_daily_job` says why two). A failed run is
-reported (log, and webhook when set) like any other.
+reported (log, and webhook when set) like any other; every run's outcome is copied to the
+warehouse for the data-health dashboard (orchestration/defs/health).
 """
 
 import os
@@ -19,12 +20,15 @@ from pathlib import Path
 import dagster as dg
 from dagster import DagsterInstance
 
+from fluxo import databases
 from fluxo.seed import DEMO_DAYS
+from fluxo.settings import Settings
 from ingestion.business_day import business_today
 from orchestration.definitions import defs
 from orchestration.defs.alerts import execute_alerting_on_failure
 from orchestration.defs.daily import DAILY_JOB
 from orchestration.defs.dbt.project import dbt_profile_env, dbt_project, prepare_manifest
+from orchestration.defs.health import record_run
 from orchestration.defs.openfinance.assets import TRANSACTIONS_KEY
 from orchestration.defs.partitions import (
     CATCH_UP_TAG,
@@ -137,16 +141,20 @@ def _run_daily_job(
             tags=business_days_tags(days),
             asset_selection=by_date,
         )
-        if not sources.success:
-            return summarize(sources)
-        rest = execute_alerting_on_failure(
-            job,
-            instance=instance,
-            run_config=QUIET_RUN_CONFIG,
-            tags=build_tags,
-            asset_selection=sorted(asset_graph.materializable_asset_keys - set(by_date)),
-        )
-    return summarize(sources, rest)
+        results = [sources]
+        if sources.success:
+            rest = execute_alerting_on_failure(
+                job,
+                instance=instance,
+                run_config=QUIET_RUN_CONFIG,
+                tags=build_tags,
+                asset_selection=sorted(asset_graph.materializable_asset_keys - set(by_date)),
+            )
+            results.append(rest)
+    warehouse_dsn = databases.resolve(Settings()).warehouse_dsn
+    for result in results:
+        record_run(instance, result.run_id, warehouse_dsn)
+    return summarize(*results)
 
 
 def _failed(

@@ -8,6 +8,7 @@ from orchestration.defs.daily import daily_job, daily_schedule
 from orchestration.defs.dbt.assets import build_dbt_assets
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, dbt_project, prepare_manifest
 from orchestration.defs.finance.checks import check_closing_balance_matches_ledger
+from orchestration.defs.health import run_health_failure_sensor, run_health_success_sensor
 from orchestration.defs.kyc import KycSource, kyc_assets
 from orchestration.defs.ledger.assets import raw_ledger_tables
 from orchestration.defs.openfinance import OpenFinanceSource, openfinance_assets
@@ -32,7 +33,12 @@ def defs() -> dg.Definitions:
         asset_checks=[check_closing_balance_matches_ledger, *quality_checks],
         jobs=[daily_job],
         schedules=[daily_schedule],
-        sensors=[*statement_sensors, run_failure_alert_sensor],
+        sensors=[
+            *statement_sensors,
+            run_failure_alert_sensor,
+            run_health_success_sensor,
+            run_health_failure_sensor,
+        ],
         resources={
             "databases": FluxoDatabases(),
             "openfinance": OpenFinanceSource(),

@@ -1,4 +1,5 @@
-"""The warehouse connection the pages share, and the one way they read the marts."""
+"""The warehouse connection the pages share, and the one way they read the marts (cached), plus
+the one uncached read of something else: clear documents, for the roles that may see them."""
 
 from typing import Any
 
@@ -11,6 +12,7 @@ from streamlit.connections import SQLConnection
 
 from fluxo import databases
 from fluxo.settings import Settings
+from fluxo.urls import libpq_url
 
 TTL_SECONDS = 60
 
@@ -24,6 +26,11 @@ def _warehouse_url() -> str:
     return databases.resolve(Settings()).warehouse
 
 
+def warehouse_dsn() -> str:
+    """The warehouse as psycopg takes it (the login form checks passwords with it)."""
+    return libpq_url(_warehouse_url())
+
+
 def warehouse(url: str) -> SQLConnection:
     return st.connection("warehouse", type="sql", url=url)
 
@@ -33,8 +40,18 @@ def read_marts(sql: str, params: dict[str, Any]) -> pd.DataFrame:
     return _read(_warehouse_url(), sql, params)
 
 
+def read_uncached(sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Like read_marts, but never kept in the cache: for clear CPF/CNPJ, which must not stay in
+    the server's memory shared by every session."""
+    return _query(_warehouse_url(), sql, params)
+
+
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _read(url: str, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    return _query(url, sql, params)
+
+
+def _query(url: str, sql: str, params: dict[str, Any]) -> pd.DataFrame:
     # The connection goes back to the pool when the query ends. SQLConnection.query leaves that to
     # the garbage collector, which can hold connections until the pool runs dry.
     try:

@@ -2,130 +2,31 @@
 
 import os
 import re
-import shutil
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import psycopg
-import pytest
 from dagster import DagsterEventType, DagsterInstance
 from fastapi.testclient import TestClient
 from psycopg import sql
 from sqlalchemy.orm import Session, sessionmaker
-from streamlit.testing.v1 import AppTest
 
-from core_ledger.access import cli_actor
 from core_ledger.api.app import create_app
-from core_ledger.services.audit import seal_pending
 from core_ledger.services.projector import project_pending
 from dashboards.components.formatting import format_brl
+from dashboards.users import DashboardRole
 from fluxo import pipeline
 from fluxo.databases import DatabaseUrls
 from fluxo.demo_onboarding import demo_customer_profiles
-from fluxo.seed import seed_onboarding_register
-from fluxo.servers import REPO_ROOT, child_environment
-from fluxo.settings import Settings
+from fluxo.servers import REPO_ROOT
 from orchestration.defs.finance.checks import check_closing_balance_matches_ledger
 from orchestration.defs.openfinance.assets import TRANSACTIONS_KEY
 from orchestration.defs.resources import FluxoDatabases
+from tests.dashboard_app import log_in
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
-DASHBOARD = str(REPO_ROOT / "dashboards" / "app.py")
-STATEMENT_FIXTURES = Path(__file__).parents[1] / "fixtures" / "statements"
-
-
-@pytest.fixture(scope="module")
-def merchant_with_history(
-    database_urls: DatabaseUrls, issue_key: Callable[..., str]
-) -> tuple[str, date, int]:
-    """A merchant with entries over three days; returns its id, first day and final balance."""
-    merchant_id = "e2e-padaria-central"
-    first_day = datetime.now(SAO_PAULO).date() - timedelta(days=5)
-    movements = [
-        (0, "credit", "1500.00", "10:00"),
-        (0, "debit", "320.45", "15:30"),
-        (2, "credit", "89.90", "23:45"),  # late evening: still that São Paulo day
-        (3, "debit", "0.01", "08:00"),
-    ]
-    with TestClient(create_app(), headers={"X-API-Key": issue_key("operator")}) as api:
-        api.post("/v1/merchants", json={"merchant_id": merchant_id, "name": "Padaria Central"})
-        for offset, entry_type, amount, at in movements:
-            occurred_at = datetime.combine(
-                first_day + timedelta(days=offset),
-                datetime.strptime(at, "%H:%M").time(),
-                SAO_PAULO,
-            )
-            response = api.post(
-                f"/v1/merchants/{merchant_id}/entries",
-                json={
-                    "type": entry_type,
-                    "amount": amount,
-                    "occurred_at": occurred_at.isoformat(),
-                    "description": "venda" if entry_type == "credit" else "fornecedor",
-                    "category": "vendas" if entry_type == "credit" else "fornecedores",
-                },
-            )
-            assert response.status_code == 201, response.text
-    return merchant_id, first_day, 150_000 - 32_045 + 8_990 - 1
-
-
-@pytest.fixture(scope="module")
-def large_cash_deposit(
-    database_urls: DatabaseUrls, issue_key: Callable[..., str]
-) -> tuple[str, date]:
-    """A R$ 50.000,00 cash deposit on the latest Friday before today: an AML alert (rule 1) and a
-    mandatory COAF communication due the next Monday. Returns its entry id and day."""
-    merchant_id = "e2e-loja-especie"
-    today = datetime.now(SAO_PAULO).date()
-    friday = today - timedelta(days=(today.weekday() - 4) % 7 or 7)
-    with TestClient(create_app(), headers={"X-API-Key": issue_key("operator")}) as api:
-        api.post("/v1/merchants", json={"merchant_id": merchant_id, "name": "Loja Espécie"})
-        response = api.post(
-            f"/v1/merchants/{merchant_id}/entries",
-            json={
-                "type": "credit",
-                "amount": "50000.00",
-                "occurred_at": datetime.combine(
-                    friday, datetime.min.time().replace(hour=11), SAO_PAULO
-                ).isoformat(),
-                "description": "depósito em espécie",
-                "category": "vendas_dinheiro",
-            },
-        )
-        assert response.status_code == 201, response.text
-    return response.json()["entry_id"], friday
-
-
-@pytest.fixture(scope="module")
-def counterparty_entries(
-    database_urls: DatabaseUrls, issue_key: Callable[..., str]
-) -> dict[str, str]:
-    """Two receipts from abroad yesterday, each naming its payer: one in Iran (on the FATF list:
-    AML rule 11), one in Portugal (not). Returns each country's entry id."""
-    merchant_id = "e2e-importadora"
-    yesterday = datetime.now(SAO_PAULO).date() - timedelta(days=1)
-    entries = {}
-    with TestClient(create_app(), headers={"X-API-Key": issue_key("operator")}) as api:
-        api.post("/v1/merchants", json={"merchant_id": merchant_id, "name": "Importadora"})
-        for country, amount in (("IR", "1234.56"), ("PT", "987.65")):
-            response = api.post(
-                f"/v1/merchants/{merchant_id}/entries",
-                json={
-                    "type": "credit",
-                    "amount": amount,
-                    "occurred_at": datetime.combine(
-                        yesterday, datetime.min.time().replace(hour=14), SAO_PAULO
-                    ).isoformat(),
-                    "description": "recebimento do exterior",
-                    "category": "vendas_pix",
-                    "counterparty": {"name": f"Cliente {country}", "country": country},
-                },
-            )
-            assert response.status_code == 201, response.text
-            entries[country] = response.json()["entry_id"]
-    return entries
 
 
 def aml_alerts(warehouse_dsn: str) -> list[tuple[object, ...]]:
@@ -151,29 +52,6 @@ def raw_row_counts(warehouse_dsn: str) -> dict[str, int]:
             ).fetchone()[0]  # type: ignore[index]
             for (name,) in tables
         }
-
-
-@pytest.fixture(scope="module")
-def pipeline_run(
-    database_urls: DatabaseUrls,
-    merchant_with_history: tuple[str, date, int],
-    large_cash_deposit: tuple[str, date],
-    counterparty_entries: dict[str, str],
-    simulated_sources: None,
-    ledger_sessions: sessionmaker[Session],
-) -> pipeline.PipelineSummary:
-    # The demo's customers in the onboarding register, and the audit chain sealed (the worker's
-    # job, which no process does here).
-    seed_onboarding_register(ledger_sessions, cli_actor("e2e"))
-    seal_pending(ledger_sessions)
-    settings = Settings()
-    os.environ.update(child_environment(settings))
-    landing = settings.home_dir / "landing"
-    landing.mkdir(parents=True, exist_ok=True)
-    for statement in STATEMENT_FIXTURES.iterdir():
-        shutil.copy(statement, landing / statement.name)
-    pipeline.prepare(database_urls.warehouse)
-    return run_pipeline()
 
 
 def test_pipeline_materializes_every_asset_and_passes_its_checks(
@@ -338,12 +216,13 @@ def test_reconciliation_check_fails_when_the_mart_drifts(
 
 
 def test_dashboard_shows_the_closing_balance(
-    pipeline_run: pipeline.PipelineSummary, merchant_with_history: tuple[str, date, int]
+    pipeline_run: pipeline.PipelineSummary,
+    merchant_with_history: tuple[str, date, int],
+    dashboard_users: dict[DashboardRole, str],
 ) -> None:
     merchant_id, _, final_balance = merchant_with_history
-    page = AppTest.from_file(DASHBOARD, default_timeout=60).run()
-    assert not page.exception
-    chooser = page.selectbox[0]
+    page = log_in(dashboard_users[DashboardRole.finance])
+    chooser = page.selectbox(key="merchant")
     assert "Padaria Central" in chooser.options  # shown by name, chosen by id
     chooser.set_value(merchant_id).run()
     assert not page.exception

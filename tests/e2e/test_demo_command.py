@@ -13,14 +13,14 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboards.queries.warehouse import _warehouse_url
 from fluxo import embedded
+from fluxo.cli import DEMO_DASHBOARD_PASSWORD
 from fluxo.processes import port_is_free
-from fluxo.servers import REPO_ROOT
 from fluxo.urls import libpq_url
 from tests.conftest import dispose_all_engines
+from tests.dashboard_app import log_in
 from tests.e2e.cli import FLUXO, clean_environment, free_port, run_fluxo
 
 READY_LINE = "Fluxo is running"
@@ -111,7 +111,8 @@ def _dashboard_final_balances(home: Path, monkeypatch: pytest.MonkeyPatch) -> li
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("FLUXO_HOME", str(home))
     _warehouse_url.clear()
-    page = AppTest.from_file(str(REPO_ROOT / "dashboards" / "app.py"), default_timeout=60).run()
+    # The demo's own finance login, as README gives it.
+    page = log_in("financeiro", DEMO_DASHBOARD_PASSWORD)
     _warehouse_url.clear()
     dispose_all_engines()  # before the demo stops the server they point at
     assert not page.exception
@@ -132,6 +133,7 @@ def test_demo_serves_the_data_stops_cleanly_and_reruns_without_duplicates(
     try:
         first.wait_for(READY_LINE, STARTUP_TIMEOUT_SECONDS)
         first.wait_for("logs in", 10)
+        assert "dashboard logins financeiro, compliance, admin" in first.text
         for url in (f"{api}/docs", dagster, dashboard, f"{bank}/docs", f"{kyc}/docs"):
             assert url in first.text
         for simulator in (bank, kyc):
