@@ -27,6 +27,8 @@ STATUS_LABELS = {
     "only_in_bank": "Só no banco",
 }
 AGE_BUCKETS = [(2, "até 2 dias"), (7, "3 a 7 dias"), (30, "8 a 30 dias")]
+# The drill-down lists this many of the oldest pending items; more would only slow the page.
+DRILL_DOWN_ITEMS = 500
 OLDEST_BUCKET = "mais de 30 dias"
 
 
@@ -81,32 +83,33 @@ rates = reconciliation.daily_match_rate(merchant_id, first, last)
 if rates.empty:
     explain_and_stop("Sem itens de conciliação neste período.")
 items, matched = int(rates["items"].sum()), int(rates["matched_items"].sum())
-unmatched = reconciliation.open_items(merchant_id, first, last)
+pending = reconciliation.open_item_counts(merchant_id, first, last)
+pending_count = int(pending["items"].sum())
 
 kpis = st.columns(3)
 kpis[0].metric("Taxa de conciliação", format_percent(matched / items))
 kpis[1].metric("Itens no período", f"{items:,}".replace(",", "."))
-kpis[2].metric("Pendências", f"{len(unmatched):,}".replace(",", "."))
+kpis[2].metric("Pendências", f"{pending_count:,}".replace(",", "."))
 
 st.subheader("Taxa de conciliação por dia")
 st.altair_chart(match_rate_chart(rates), width="stretch")
 
 st.subheader("Pendências por tipo e idade")
-if unmatched.empty:
+if pending.empty:
     st.success("Tudo conciliado no período.")
 else:
     today = business_today()
-    kinds = unmatched.assign(
-        tipo=unmatched["status"].map(STATUS_LABELS),
-        idade=unmatched["business_date"].map(lambda day: age_bucket((today - day).days)),
+    kinds = pending.assign(
+        tipo=pending["status"].map(STATUS_LABELS),
+        idade=pending["business_date"].map(lambda day: age_bucket((today - day).days)),
     )
-    by_kind = kinds.groupby("tipo").size().reset_index(name="count")
+    by_kind = kinds.groupby("tipo")["items"].sum().reset_index(name="count")
     columns = st.columns(2)
     columns[0].altair_chart(count_bars(by_kind, "tipo", "Tipo"), width="stretch")
-    by_age = pd.crosstab(kinds["tipo"].rename("Tipo"), kinds["idade"]).reindex(
-        columns=[label for _, label in AGE_BUCKETS] + [OLDEST_BUCKET], fill_value=0
-    )
-    columns[1].dataframe(by_age, width="stretch")
+    by_age = pd.crosstab(
+        kinds["tipo"].rename("Tipo"), kinds["idade"], values=kinds["items"], aggfunc="sum"
+    ).reindex(columns=[label for _, label in AGE_BUCKETS] + [OLDEST_BUCKET], fill_value=0)
+    columns[1].dataframe(by_age.fillna(0).astype(int), width="stretch")
 
 st.subheader("Diferenças por dia")
 differences = reconciliation.daily_differences(merchant_id, first, last)
@@ -129,8 +132,14 @@ else:
     )
 
 st.subheader("Detalhe de uma pendência")
-if unmatched.empty:
+if pending.empty:
     st.stop()
+unmatched = reconciliation.oldest_open_items(merchant_id, first, last, DRILL_DOWN_ITEMS)
+if pending_count > len(unmatched):
+    st.caption(
+        f"As {len(unmatched)} pendências mais antigas de {pending_count:,}".replace(",", ".")
+        + "; escolha um estabelecimento ou um período menor para ver as outras."
+    )
 labels = {
     row.reconciliation_item_id: f"{format_date_br(row.business_date)} · "
     f"{STATUS_LABELS[row.status]} · {format_brl(int(row.difference_minor))} · "
