@@ -15,9 +15,9 @@ from dashboards.components.formatting import (
     format_date_br,
     format_datetime_br,
 )
+from dashboards.components.period import pick_period
 from dashboards.queries import cash_flow
 
-DEFAULT_DAYS = 30
 DIRECTIONS = {"credit": "Entrada", "debit": "Saída"}
 
 st.title("Fluxo de caixa")
@@ -42,19 +42,9 @@ account_code = pickers[1].selectbox(
     key="account",
 )
 first_available, last_available = cash_flow.date_span(merchant_id, account_code)
-default_first = max(first_available, last_available - timedelta(days=DEFAULT_DAYS - 1))
-chosen = pickers[2].date_input(
-    "Período",
-    value=(default_first, last_available),
-    min_value=first_available,
-    max_value=last_available,
-    format="DD/MM/YYYY",
-    # One per account: a period chosen for one may lie outside another's history.
-    key=f"period-{merchant_id}-{account_code}",
+first, last = pick_period(
+    pickers[2], first_available, last_available, key=f"period-{merchant_id}-{account_code}"
 )
-if not isinstance(chosen, tuple) or len(chosen) != 2:
-    explain_and_stop("Escolha a data inicial e a final do período.")
-first, last = chosen
 
 days = cash_flow.daily_cash_flow(merchant_id, account_code, first, last)
 if days.empty:

@@ -1,8 +1,6 @@
 """Conciliação: how much of the ledger matches the bank, what does not and for how long, the
 differences per day, and any item's ledger entry beside its bank line."""
 
-from datetime import timedelta
-
 import pandas as pd
 import streamlit as st
 
@@ -14,10 +12,10 @@ from dashboards.components.formatting import (
     format_datetime_br,
     format_percent,
 )
+from dashboards.components.period import pick_period
 from dashboards.queries import reconciliation
 from ingestion.business_day import business_today
 
-DEFAULT_DAYS = 30
 ALL_MERCHANTS = "__all__"
 STATUS_LABELS = {
     "matched": "Conciliado",
@@ -65,19 +63,9 @@ if first_available is None or last_available is None:
         "Nenhum item de conciliação ainda: cadastre as contas bancárias dos estabelecimentos e "
         "rode o pipeline."
     )
-default_first = max(first_available, last_available - timedelta(days=DEFAULT_DAYS - 1))
-chosen = pickers[1].date_input(
-    "Período",
-    value=(default_first, last_available),
-    min_value=first_available,
-    max_value=last_available,
-    format="DD/MM/YYYY",
-    # One per merchant: a period chosen for one may lie outside another's history.
-    key=f"period-{chosen_merchant}",
+first, last = pick_period(
+    pickers[1], first_available, last_available, key=f"period-{chosen_merchant}"
 )
-if not isinstance(chosen, tuple) or len(chosen) != 2:
-    explain_and_stop("Escolha a data inicial e a final do período.")
-first, last = chosen
 
 rates = reconciliation.daily_match_rate(merchant_id, first, last)
 if rates.empty:

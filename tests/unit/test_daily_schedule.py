@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 import pytest
+from dagster._core.storage.tags import PARTITION_NAME_TAG
 
 from orchestration.defs.daily import DAILY_JOB, daily_job, daily_schedule
 from orchestration.defs.daily.schedules import previous_business_date
@@ -17,8 +18,6 @@ from orchestration.defs.partitions import (
     rebuild_tags,
 )
 from orchestration.defs.resources import FluxoDatabases
-
-PARTITION_TAG = "dagster/partition"  # what Dagster adds to a run request's tags for its partition
 
 
 def evaluate(at: datetime) -> dg.RunRequest:
@@ -54,7 +53,7 @@ def test_once_a_week_the_nights_build_tests_every_ledger_row() -> None:
     # 2026-03-15 is a Sunday; 04:00 UTC is 01:00 in São Paulo.
     sunday = evaluate(datetime(2026, 3, 15, 4, 0, tzinfo=UTC))
     assert sunday.partition_key == "2026-03-14"
-    assert json.loads(dbt_build_args({**sunday.tags, PARTITION_TAG: "2026-03-14"})[2]) == {
+    assert json.loads(dbt_build_args({**sunday.tags, PARTITION_NAME_TAG: "2026-03-14"})[2]) == {
         "backfill_from": "2026-03-14",
         "backfill_to": "2026-03-14",
         "ledger_tests_scope": "all",
@@ -62,7 +61,8 @@ def test_once_a_week_the_nights_build_tests_every_ledger_row() -> None:
     monday = evaluate(datetime(2026, 3, 16, 4, 0, tzinfo=UTC))
     assert FULL_LEDGER_TESTS_TAG not in monday.tags
     assert (
-        "ledger_tests_scope" not in dbt_build_args({**monday.tags, PARTITION_TAG: "2026-03-15"})[2]
+        "ledger_tests_scope"
+        not in dbt_build_args({**monday.tags, PARTITION_NAME_TAG: "2026-03-15"})[2]
     )
 
 
@@ -83,7 +83,7 @@ def test_previous_business_date_is_by_the_sao_paulo_calendar(
 
 
 def test_a_single_day_run_rebuilds_that_day_in_dbt() -> None:
-    tags = {"dagster/partition": "2026-03-09"}
+    tags = {PARTITION_NAME_TAG: "2026-03-09"}
     assert business_days_of_run(tags) == (date(2026, 3, 9), date(2026, 3, 9))
     assert dbt_build_args(tags) == [
         "build",
