@@ -4,15 +4,21 @@ in at most 60 s on 2 cores; that run at most 1.2x slower when history grows 10x;
 the daily consolidation within 2x one hand-written SQL query computing the same.
 
 Run: `.venv/bin/python -m bench.warehouse_daily [--postings N] [--merchants N] [--days N]
-[--daily-postings N] [--growth-from N] [--statement-share N] [--keep]`. For each history size
-(--growth-from, default a tenth of --postings, then --postings) it starts its own embedded
-PostgreSQL under `.fluxo/bench/` (removed at the end unless --keep), registers the merchants
-through the ledger's service, generates the history (`bench.ledger_history`) and OFX statements
-of a share of the merchants' bank accounts (`bench.bank_statements`), runs the daily Dagster job
-once to build the warehouse, adds one business day (today) of postings and statements, times
-the same job again, then times a full refresh of fct_daily_cash_flow against
+[--daily-postings N] [--growth-from N] [--statement-share N] [--keep] [--reuse DIR]`. For each
+history size (--growth-from, default a tenth of --postings, then --postings) it starts its own
+embedded PostgreSQL under `.fluxo/bench/` (removed at the end unless --keep), registers the
+merchants through the ledger's service, generates the history (`bench.ledger_history`) and OFX
+statements of a share of the merchants' bank accounts (`bench.bank_statements`), runs the daily
+Dagster job once to build the warehouse, adds one business day (today) of postings and
+statements, times the same job again, then times a full refresh of fct_daily_cash_flow against
 `bench/daily_consolidation.sql` and checks that both give the same rows. A summary with every
 target ends the output.
+
+`--reuse DIR` starts from a warehouse an earlier `--keep` left in DIR (its history generated and
+built) and times one more daily run: another --daily-postings on today, with today's statements
+sent again (as a bank re-sends the day's statement), then the full refresh. It is how a change to
+the models is measured at 10,000,000 postings without generating the history again; give the
+--merchants and --statement-share the kept run was made with.
 """
 
 import argparse
@@ -103,7 +109,10 @@ def main() -> None:
             bank_simulator_in_thread(OpenFinanceSimulator())
         )
         os.environ["FLUXO_KYC_URL"] = sources.enter_context(kyc_simulator_in_thread(KycSimulator()))
-        scenarios = [_scenario(size, options, accounts) for size in sizes]
+        if options.reuse:
+            scenarios = [_reused_scenario(options.reuse, options, accounts)]
+        else:
+            scenarios = [_scenario(size, options, accounts) for size in sizes]
     _print_summary(scenarios, options)
 
 
@@ -126,8 +135,16 @@ def _arguments() -> argparse.Namespace:
         help="every N-th merchant has a bank account whose OFX statements are loaded (default 10)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the data directories")
+    parser.add_argument(
+        "--reuse",
+        type=Path,
+        default=None,
+        help="a directory kept by --keep: time one more daily run on its warehouse",
+    )
     options = parser.parse_args()
-    if options.growth_from is None:
+    if options.reuse:
+        options.growth_from = 0
+    elif options.growth_from is None:
         options.growth_from = options.postings // 10
     return options
 
@@ -145,17 +162,7 @@ def _scenario(
     # Only this scenario's embedded server, whatever FLUXO_* says: its databases start empty.
     settings = Settings(home=home, database_url=None, warehouse_url=None)
     try:
-        urls = databases.resolve(settings)
-        migrate(urls)
-        # What the Dagster resources and dbt read, in this process and dbt's. The embedded
-        # stack's own token key, which the ledger copy refuses to guess once the URLs are set.
-        os.environ[TOKEN_KEY_ENV] = document_token_key(settings)
-        os.environ["FLUXO_HOME"] = str(home)
-        os.environ["FLUXO_DATABASE_URL"] = urls.ledger
-        os.environ["FLUXO_WAREHOUSE_URL"] = urls.warehouse
-        os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(settings))
-        pipeline.prepare(urls.warehouse)
-
+        urls = _use_embedded_stack(settings)
         today = business_today()
         started = time.perf_counter()
         register_merchants(urls.ledger, options.merchants)
@@ -177,10 +184,9 @@ def _scenario(
         )
         _verify(urls.ledger_dsn)
 
-        landing = home / "landing"
         statements = write_statements(
             urls.ledger_dsn,
-            landing,
+            home / "landing",
             accounts,
             today - timedelta(days=options.days),
             today - timedelta(days=1),
@@ -189,30 +195,74 @@ def _scenario(
             f"wrote {statements.files:,} OFX statements ({statements.lines:,} lines) of the "
             f"history for {len(accounts):,} merchants' bank accounts"
         )
-        log_path = home / "logs" / "pipeline.log"
-        initial = run_daily_job(log_path)
+        initial = run_daily_job(home / "logs" / "pipeline.log")
         _print_run("first run (the whole history)", initial)
-        day = append_postings(urls.ledger_dsn, options.merchants, options.daily_postings, today, 1)
-        statements = write_statements(urls.ledger_dsn, landing, accounts, today, today)
-        print(
-            f"added {day.postings:,} postings on {today} (business day) in {day.seconds:.1f} s, "
-            f"and {statements.files:,} OFX statements of the day ({statements.lines:,} lines)"
-        )
-        print(f"    load average before the daily run: {_load_average()}")
-        daily = run_daily_job(log_path)
-        print(f"    load average after the daily run: {_load_average()}")
-        _print_run("daily run (one day)", daily)
-        full_refresh = _full_refresh(urls.warehouse_dsn, home)
-        _print_full_refresh(full_refresh)
-        print("reconciliation marts after the daily run, against a full refresh:")
-        compare_reconciliation_with_full_refresh(urls.warehouse_dsn, home)
-        return Scenario(history_postings, daily, full_refresh)
+        return _daily_scenario(history_postings, urls, home, options, accounts)
     finally:
         embedded.stop(settings.embedded_data_dir)
         if options.keep:
             print(f"data kept in {home}")
         else:
             shutil.rmtree(home, ignore_errors=True)
+
+
+def _reused_scenario(
+    home: Path, options: argparse.Namespace, accounts: list[BankAccount]
+) -> Scenario:
+    settings = Settings(home=home.resolve(), database_url=None, warehouse_url=None)
+    try:
+        urls = _use_embedded_stack(settings)
+        with psycopg.connect(urls.ledger_dsn) as ledger:
+            row = ledger.execute("select count(*) from ledger.postings").fetchone()
+        assert row is not None
+        history_postings = int(row[0])
+        print(f"\n== history of {history_postings:,} postings, kept in {home} ==")
+        return _daily_scenario(history_postings, urls, settings.home, options, accounts)
+    finally:
+        embedded.stop(settings.embedded_data_dir)
+
+
+def _use_embedded_stack(settings: Settings) -> databases.DatabaseUrls:
+    """Starts (or reuses) the embedded server under the settings' home, and points the Dagster
+    resources and dbt, in this process and dbt's, at its databases."""
+    urls = databases.resolve(settings)
+    migrate(urls)
+    # The embedded stack's own token key, which the ledger copy refuses to guess once the URLs
+    # are set.
+    os.environ[TOKEN_KEY_ENV] = document_token_key(settings)
+    os.environ["FLUXO_HOME"] = str(settings.home)
+    os.environ["FLUXO_DATABASE_URL"] = urls.ledger
+    os.environ["FLUXO_WAREHOUSE_URL"] = urls.warehouse
+    os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(settings))
+    pipeline.prepare(urls.warehouse)
+    return urls
+
+
+def _daily_scenario(
+    history_postings: int,
+    urls: databases.DatabaseUrls,
+    home: Path,
+    options: argparse.Namespace,
+    accounts: list[BankAccount],
+) -> Scenario:
+    """One business day of postings and statements on the built warehouse, the daily run timed,
+    then the full refresh and the reconciliation marts compared with one."""
+    today = business_today()
+    day = append_postings(urls.ledger_dsn, options.merchants, options.daily_postings, today, 1)
+    statements = write_statements(urls.ledger_dsn, home / "landing", accounts, today, today)
+    print(
+        f"added {day.postings:,} postings on {today} (business day) in {day.seconds:.1f} s, "
+        f"and {statements.files:,} OFX statements of the day ({statements.lines:,} lines)"
+    )
+    print(f"    load average before the daily run: {_load_average()}")
+    daily = run_daily_job(home / "logs" / "pipeline.log")
+    print(f"    load average after the daily run: {_load_average()}")
+    _print_run("daily run (one day)", daily)
+    full_refresh = _full_refresh(urls.warehouse_dsn, home)
+    _print_full_refresh(full_refresh)
+    print("reconciliation marts after the daily run, against a full refresh:")
+    compare_reconciliation_with_full_refresh(urls.warehouse_dsn, home)
+    return Scenario(history_postings, daily, full_refresh)
 
 
 def _verify(ledger_dsn: str) -> None:

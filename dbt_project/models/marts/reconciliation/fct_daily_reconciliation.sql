@@ -19,102 +19,78 @@ anchors as (
     select * from {{ ref('int_reconciliation__bank_balance_anchors') }}
 ),
 
+{#- Each account's dates with an item on either side: what the ledger and the bank booked on
+    them, what of it is an exception, and the items counted on that date. -#}
+item_sides as (
+    select
+        bank_source, bank_account_id, merchant_id, currency,
+        ledger_business_date as business_date,
+        ledger_amount_minor as ledger_net_minor,
+        case when status <> 'matched' then ledger_amount_minor end as ledger_exceptions_minor,
+        null::bigint as bank_net_minor,
+        null::bigint as bank_exceptions_minor,
+        0 as matched_item_count,
+        0 as exception_item_count
+    from items
+    where ledger_business_date is not null
+    union all
+    select
+        bank_source, bank_account_id, merchant_id, currency,
+        bank_business_date,
+        null,
+        null,
+        bank_amount_minor,
+        case when status <> 'matched' then bank_amount_minor end,
+        0,
+        0
+    from items
+    where bank_business_date is not null
+    union all
+    select
+        bank_source, bank_account_id, merchant_id, currency,
+        business_date,
+        null,
+        null,
+        null,
+        null,
+        case when status = 'matched' then 1 else 0 end,
+        case when status <> 'matched' then 1 else 0 end
+    from items
+),
+
+active_days as (
+    select
+        bank_source,
+        bank_account_id,
+        business_date,
+        coalesce(sum(ledger_net_minor), 0) as ledger_net_minor,
+        coalesce(sum(bank_net_minor), 0) as bank_net_minor,
+        coalesce(sum(bank_exceptions_minor), 0) - coalesce(sum(ledger_exceptions_minor), 0)
+            as explained_change_minor,
+        sum(matched_item_count) as matched_item_count,
+        sum(exception_item_count) as exception_item_count
+    from item_sides
+    group by bank_source, bank_account_id, business_date
+),
+
 accounts as (
     select
         bank_source,
         bank_account_id,
         max(merchant_id) as merchant_id,
-        max(currency) as currency,
-        least(min(ledger_business_date), min(bank_business_date)) as first_date,
-        greatest(max(ledger_business_date), max(bank_business_date)) as last_date
+        max(currency) as currency
     from items
     group by bank_source, bank_account_id
 ),
 
-calendar as (
-    select
-        accounts.bank_source,
-        accounts.bank_account_id,
-        accounts.merchant_id,
-        accounts.currency,
-        calendar_day::date as business_date
-    from accounts
-    left join anchors
-        on anchors.bank_source = accounts.bank_source
-        and anchors.bank_account_id = accounts.bank_account_id
-    cross join lateral generate_series(
-        accounts.first_date,
-        greatest(accounts.last_date, anchors.anchor_business_date),
-        interval '1 day'
-    ) as calendar_day
-),
-
-ledger_days as (
-    select
-        bank_source,
-        bank_account_id,
-        ledger_business_date as business_date,
-        sum(ledger_amount_minor) as ledger_net_minor,
-        sum(ledger_amount_minor) filter (where status <> 'matched') as ledger_exceptions_minor
-    from items
-    where ledger_business_date is not null
-    group by bank_source, bank_account_id, ledger_business_date
-),
-
-bank_days as (
-    select
-        bank_source,
-        bank_account_id,
-        bank_business_date as business_date,
-        sum(bank_amount_minor) as bank_net_minor,
-        sum(bank_amount_minor) filter (where status <> 'matched') as bank_exceptions_minor
-    from items
-    where bank_business_date is not null
-    group by bank_source, bank_account_id, bank_business_date
-),
-
-item_days as (
-    select
-        bank_source,
-        bank_account_id,
-        business_date,
-        count(*) filter (where status = 'matched') as matched_item_count,
-        count(*) filter (where status <> 'matched') as exception_item_count
-    from items
-    group by bank_source, bank_account_id, business_date
-),
-
-days as (
-    select
-        calendar.*,
-        coalesce(ledger_days.ledger_net_minor, 0) as ledger_net_minor,
-        coalesce(bank_days.bank_net_minor, 0) as bank_net_minor,
-        coalesce(bank_days.bank_exceptions_minor, 0)
-            - coalesce(ledger_days.ledger_exceptions_minor, 0) as explained_change_minor,
-        coalesce(item_days.matched_item_count, 0) as matched_item_count,
-        coalesce(item_days.exception_item_count, 0) as exception_item_count
-    from calendar
-    left join ledger_days
-        on ledger_days.bank_source = calendar.bank_source
-        and ledger_days.bank_account_id = calendar.bank_account_id
-        and ledger_days.business_date = calendar.business_date
-    left join bank_days
-        on bank_days.bank_source = calendar.bank_source
-        and bank_days.bank_account_id = calendar.bank_account_id
-        and bank_days.business_date = calendar.business_date
-    left join item_days
-        on item_days.bank_source = calendar.bank_source
-        and item_days.bank_account_id = calendar.bank_account_id
-        and item_days.business_date = calendar.business_date
-),
-
 running as (
     select
-        days.*,
+        active_days.*,
         sum(ledger_net_minor) over account_to_date as ledger_closing_balance_minor,
         sum(bank_net_minor) over account_to_date as bank_lines_to_date_minor,
-        sum(explained_change_minor) over account_to_date as explained_difference_minor
-    from days
+        sum(explained_change_minor) over account_to_date as explained_difference_minor,
+        lead(business_date) over account_to_date as next_active_date
+    from active_days
     window account_to_date as (
         partition by bank_source, bank_account_id
         order by business_date
@@ -122,16 +98,51 @@ running as (
     )
 ),
 
-balances as (
+{#- Every day from the account's first item to the later of its last item and its last stated
+    balance: an active day's totals, and on the days after it until the next active day its
+    balances carried with nothing booked. Expanding the active days, rather than joining each
+    day of a calendar to them, keeps this one pass over the items. -#}
+days as (
     select
-        running.*,
-        running.bank_lines_to_date_minor + anchors.balance_offset_minor
-            as bank_closing_balance_minor,
-        anchors.bank_account_id is not null as has_bank_balance
+        running.bank_source,
+        running.bank_account_id,
+        accounts.merchant_id,
+        accounts.currency,
+        calendar_day::date as business_date,
+        running.ledger_closing_balance_minor,
+        running.bank_lines_to_date_minor,
+        running.explained_difference_minor,
+        case when calendar_day::date = running.business_date
+            then running.matched_item_count else 0 end as matched_item_count,
+        case when calendar_day::date = running.business_date
+            then running.exception_item_count else 0 end as exception_item_count
     from running
+    inner join accounts
+        on accounts.bank_source = running.bank_source
+        and accounts.bank_account_id = running.bank_account_id
     left join anchors
         on anchors.bank_source = running.bank_source
         and anchors.bank_account_id = running.bank_account_id
+    cross join lateral generate_series(
+        running.business_date,
+        coalesce(
+            running.next_active_date - 1,
+            greatest(running.business_date, anchors.anchor_business_date)
+        ),
+        interval '1 day'
+    ) as calendar_day
+),
+
+balances as (
+    select
+        days.*,
+        days.bank_lines_to_date_minor + anchors.balance_offset_minor
+            as bank_closing_balance_minor,
+        anchors.bank_account_id is not null as has_bank_balance
+    from days
+    left join anchors
+        on anchors.bank_source = days.bank_source
+        and anchors.bank_account_id = days.bank_account_id
 )
 
 select
