@@ -9,7 +9,19 @@
      from {{ ref('int_compliance__operations') }})
 {%- endmacro %}
 
-{# Rules that compare with the past (dormancy, months before) read this much further back. #}
+{# A rule whose alert on a day looks back over a window reads that window before the scan start,
+   and no more: the rule's row count then follows the scan, not the history. #}
+{% macro aml_window_start(calendar_days) -%}
+    ({{ aml_scan_start() }} - {{ calendar_days }})
+{%- endmacro %}
+
+{# The calendar days a window of `span` business days ending on a day can reach back (weekends
+   between; a weekend day counts as the Friday before): a bound, not the exact figure. #}
+{% macro aml_business_window_calendar_days(span) -%}
+    {{ span + 2 * ((span + 4) // 5) }}
+{%- endmacro %}
+
+{# Rules that compare with the past (months before) read this much further back. #}
 {% macro aml_history_start() -%}
     ({{ aml_scan_start() }} - {{ var('aml_baseline_days') | int }})
 {%- endmacro %}

@@ -4,7 +4,9 @@
     reached, as in rule 2). -#}
 {%- set span = var('aml_structuring_business_days') | int -%}
 {%- set deposits_needed = var('aml_cash_deposits_per_window') | int -%}
-with operations as ({{ aml_operations(aml_history_start()) }}),
+with operations as (
+    {{ aml_operations(aml_window_start(aml_business_window_calendar_days(span))) }}
+),
 
 cash_days as ({{ aml_cash_days() }}),
 

@@ -4,7 +4,9 @@
     one alert, and it keeps its id on every later run. -#}
 {%- set threshold = var('aml_cash_reporting_threshold_minor') | int -%}
 {%- set span = var('aml_structuring_business_days') | int -%}
-with operations as ({{ aml_operations(aml_history_start()) }}),
+with operations as (
+    {{ aml_operations(aml_window_start(aml_business_window_calendar_days(span))) }}
+),
 
 cash_days as ({{ aml_cash_days(amount_below=threshold) }}),
 

@@ -1,7 +1,9 @@
 {#- Rule 7: a merchant with no ledger operation for at least `aml_dormancy_days` days moves at
     least `aml_dormant_min_amount_minor` (in and out together) on the day it wakes up. A merchant
-    with no operation in all the history read counts as quiet since it was registered. -#}
-with operations as ({{ aml_operations(aml_history_start()) }}),
+    with no operation before counts as quiet since it was registered.
+    Reads the scanned days only: the active day before the first of them is one look-up per
+    merchant in the index by merchant and date, not a read of the months before. -#}
+with operations as ({{ aml_operations(aml_scan_start()) }}),
 
 active_days as (
     select
@@ -13,7 +15,7 @@ active_days as (
         array_agg(operation_id order by operation_id) as operation_ids,
         lag(business_date) over (
             partition by merchant_id, currency order by business_date
-        ) as previous_active_date
+        ) as previous_scanned_date
     from operations
     where source = 'ledger'
     group by merchant_id, currency, business_date
@@ -23,7 +25,15 @@ wake_ups as (
     select
         active_days.*,
         coalesce(
-            active_days.previous_active_date,
+            active_days.previous_scanned_date,
+            (
+                select max(earlier.business_date)
+                from {{ ref('int_compliance__operations') }} as earlier
+                where earlier.merchant_id = active_days.merchant_id
+                  and earlier.business_date < active_days.business_date
+                  and earlier.source = 'ledger'
+                  and earlier.currency = active_days.currency
+            ),
             {{ business_date('merchants.created_at', 'merchants.timezone') }}
         ) as quiet_since
     from active_days
@@ -45,4 +55,3 @@ select
 from wake_ups
 where business_date - quiet_since >= {{ var('aml_dormancy_days') | int }}
   and moved_minor >= {{ var('aml_dormant_min_amount_minor') | int }}
-  and business_date >= {{ aml_scan_start() }}

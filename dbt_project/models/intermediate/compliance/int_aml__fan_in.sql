@@ -4,7 +4,7 @@
     count is reached; read from the bank's lines, which carry counterparties. -#}
 {%- set window_days = var('aml_fan_in_window_days') | int -%}
 {%- set needed = var('aml_fan_in_min_counterparties') | int -%}
-with operations as ({{ aml_operations(aml_history_start()) }}),
+with operations as ({{ aml_operations(aml_window_start(window_days - 1)) }}),
 
 payments as (
     select *
