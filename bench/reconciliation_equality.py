@@ -14,6 +14,8 @@ from dagster_dbt import DbtCliResource
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, dbt_project
 
 RECONCILIATION_MARTS = ("fct_bank_reconciliation", "fct_daily_reconciliation")
+# When the run that matched a row started: a full refresh stamps every row with its own.
+RUN_STAMP_COLUMNS = ("reconciled_at",)
 
 
 def compare_reconciliation_with_full_refresh(warehouse_dsn: str, home: Path) -> dict[str, int]:
@@ -38,12 +40,15 @@ def compare_reconciliation_with_full_refresh(warehouse_dsn: str, home: Path) -> 
     differing: dict[str, int] = {}
     with psycopg.connect(warehouse_dsn) as warehouse:
         for mart in RECONCILIATION_MARTS:
+            compared = ", ".join(_columns(warehouse, mart))
             row = warehouse.execute(
                 f"""
                 select count(*) from (
-                    (select * from marts.{mart} except all select * from bench.incremental_{mart})
+                    (select {compared} from marts.{mart}
+                     except all select {compared} from bench.incremental_{mart})
                     union all
-                    (select * from bench.incremental_{mart} except all select * from marts.{mart})
+                    (select {compared} from bench.incremental_{mart}
+                     except all select {compared} from marts.{mart})
                 ) as differences
                 """
             ).fetchone()
@@ -54,3 +59,13 @@ def compare_reconciliation_with_full_refresh(warehouse_dsn: str, home: Path) -> 
                 f"of {rows[0] if rows else 0:,}"
             )
     return differing
+
+
+def _columns(warehouse: psycopg.Connection, mart: str) -> list[str]:
+    """The mart's columns but the run's own stamp, in table order."""
+    rows = warehouse.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = 'marts' and table_name = %s order by ordinal_position",
+        (mart,),
+    ).fetchall()
+    return [f'"{name}"' for (name,) in rows if name not in RUN_STAMP_COLUMNS]

@@ -18,21 +18,3 @@
     ).columns[0].values()[0] -%}
     {{ return(everything if latest is none else "'" ~ latest ~ "'::timestamptz") }}
 {%- endmacro %}
-
-
-{#- dbt's own where-subquery, with `__ledger_tests_since__` in a test's `where` config replaced
-    when the test runs (a config is rendered when the project is parsed, before any load). -#}
-{% macro get_where_subquery(relation) -%}
-    {%- set where = config.get('where') -%}
-    {%- if where -%}
-        {%- if '__ledger_tests_since__' in where -%}
-            {%- set where = where | replace('__ledger_tests_since__', ledger_tests_since()) -%}
-        {%- endif -%}
-        {%- set filtered -%}
-            (select * from {{ relation }} where {{ where }}) dbt_subquery
-        {%- endset -%}
-        {{ return(filtered) }}
-    {%- else -%}
-        {{ return(relation) }}
-    {%- endif -%}
-{%- endmacro %}

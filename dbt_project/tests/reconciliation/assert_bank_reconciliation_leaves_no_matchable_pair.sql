@@ -2,26 +2,13 @@
     only_in_bank could still have been paired by the rules. If this fails, raise the var
     reconciliation_match_rounds.
 
-    A daily build checks the items its run matched again (int_reconciliation__rebuilt_items:
-    whole components of candidate pairs, so no pair reaches outside them); the others were
-    checked when they were matched. `--vars '{ledger_tests_scope: all}'` checks every item. -#}
-{%- set every_item = var('ledger_tests_scope', 'latest_load') == 'all' -%}
+    A daily build checks the rows its run matched again (reconciled_at: whole components of
+    candidate pairs, so no pair reaches outside them); the others were checked when they were
+    matched. `--vars '{ledger_tests_scope: all}'` checks every item. -#}
+{%- set reconciliation = ref('fct_bank_reconciliation') -%}
 with items as (
-    {%- if every_item %}
-    select * from {{ ref('fct_bank_reconciliation') }}
-    {%- else %}
-    select * from {{ ref('fct_bank_reconciliation') }}
-    where (merchant_id, ledger_entry_id) in (
-        select merchant_id, ledger_entry_id from {{ ref('int_reconciliation__rebuilt_items') }}
-        where item_side = 'ledger'
-    )
-    union
-    select * from {{ ref('fct_bank_reconciliation') }}
-    where bank_line_id in (
-        select bank_line_id from {{ ref('int_reconciliation__rebuilt_items') }}
-        where item_side = 'bank'
-    )
-    {%- endif %}
+    select * from {{ reconciliation }}
+    where reconciled_at >= {{ reconciliation_tests_since(reconciliation) }}
 ),
 
 unmatched_ledger_entries as (

@@ -1,22 +1,11 @@
 {#- Rule 9: in a month, one channel's share of the merchant's ledger volume rises by at least
     `aml_mix_shift_min_share` over its share in the three months before, moving at least
-    `aml_mix_shift_min_amount_minor`. Needs three months of history with operations. -#}
-with operations as ({{ aml_operations(aml_history_start()) }}),
-
-channel_months as (
-    select
-        merchant_id,
-        currency,
-        channel,
-        date_trunc('month', business_date)::date as month_start,
-        sum(amount_minor) as volume_minor,
-        count(*) as operation_count,
-        min(business_date) as first_day,
-        max(business_date) as last_day,
-        array_agg(operation_id order by operation_id) as operation_ids
-    from operations
-    where source = 'ledger'
-    group by merchant_id, currency, channel, date_trunc('month', business_date)
+    `aml_mix_shift_min_amount_minor`. Needs three months of history with operations.
+    Reads the monthly totals (int_compliance__channel_months) of the scanned months and the three
+    before them, and the operations themselves only for the months that raise an alert. -#}
+with channel_months as (
+    select * from {{ ref('int_compliance__channel_months') }}
+    where month_start >= (date_trunc('month', {{ aml_scan_start() }}) - interval '3 months')::date
 ),
 
 -- The three months before each month come from window frames over the month starts rather than
@@ -62,7 +51,6 @@ shifts as (
         channels.operation_count,
         channels.first_day,
         channels.last_day,
-        channels.operation_ids,
         channels.volume_minor::numeric / baselines.volume_minor as share,
         channels.baseline_volume_minor::numeric / baselines.baseline_volume_minor
             as baseline_share
@@ -81,7 +69,15 @@ select
     operation_count::integer as operation_count,
     volume_minor::bigint as amount_minor,
     currency,
-    operation_ids as triggering_operation_ids,
+    (
+        select array_agg(operations.operation_id order by operations.operation_id)
+        from {{ ref('int_compliance__operations') }} as operations
+        where operations.merchant_id = shifts.merchant_id
+          and operations.business_date between shifts.first_day and shifts.last_day
+          and operations.source = 'ledger'
+          and operations.currency = shifts.currency
+          and operations.channel = shifts.channel
+    ) as triggering_operation_ids,
     format('%s went from %s%% to %s%% of the volume in %s', channel,
         round(100 * baseline_share), round(100 * share), to_char(month_start, 'YYYY-MM'))
         as detail

@@ -14,7 +14,11 @@
     (whole connected components of candidate pairs around what is new, changed or in the
     backfill range) and matches those items again; the rest keep their rows, which a full
     refresh would give them too. The warehouse bench checks that equality row by row after its
-    daily run (bench/reconciliation_equality.py). -#}
+    daily run (bench/reconciliation_equality.py).
+
+    Each row carries the run that matched it (reconciled_at), so a daily build tests only the
+    rows it wrote (macros/reconciliation_tests_since.sql); the unique indexes keep the whole
+    table to its grain, a ledger entry or a bank line in one row at most (nulls are distinct). -#}
 {%- set rounds = var('reconciliation_match_rounds') | int -%}
 {%- set rebuilt = ref('int_reconciliation__rebuilt_items') -%}
 {{
@@ -34,8 +38,9 @@
         ],
         indexes=[
             {'columns': ['reconciliation_item_id'], 'unique': true},
-            {'columns': ['merchant_id', 'ledger_entry_id']},
-            {'columns': ['bank_line_id']},
+            {'columns': ['merchant_id', 'ledger_entry_id'], 'unique': true},
+            {'columns': ['bank_line_id'], 'unique': true},
+            {'columns': ['reconciled_at']},
             {'columns': ['ledger_loaded_at']},
             {'columns': ['bank_source', 'bank_loaded_at']},
             {'columns': ['bank_source', 'bank_account_id', 'business_date']},
@@ -186,5 +191,6 @@ select
     bank_transaction_type,
     bank_counterparty_document_token,
     ledger_loaded_at,
-    bank_loaded_at
+    bank_loaded_at,
+    current_timestamp as reconciled_at
 from items

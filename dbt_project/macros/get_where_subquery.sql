@@ -1,0 +1,24 @@
+{#- dbt's own where-subquery, with the placeholders a test's `where` config may hold replaced when
+    the test runs (a config is rendered when the project is parsed, before any load or build):
+    - `__ledger_tests_since__`: the start of the latest ledger load (ledger_tests_since.sql);
+    - `__reconciliation_tests_since__`: the latest matching run of fct_bank_reconciliation
+      (reconciliation_tests_since.sql). -#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- if where -%}
+        {%- if '__ledger_tests_since__' in where -%}
+            {%- set where = where | replace('__ledger_tests_since__', ledger_tests_since()) -%}
+        {%- endif -%}
+        {%- if '__reconciliation_tests_since__' in where -%}
+            {%- set where = where | replace(
+                '__reconciliation_tests_since__', reconciliation_tests_since(relation)
+            ) -%}
+        {%- endif -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {{ return(filtered) }}
+    {%- else -%}
+        {{ return(relation) }}
+    {%- endif -%}
+{%- endmacro %}
