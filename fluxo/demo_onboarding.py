@@ -1,6 +1,7 @@
-"""The demo's onboarding register: the demo merchants (PJ) and person customers (PF) as they
-declared themselves at onboarding. Documents and CNAEs come from ingestion/kyc/demo.py, so the
-register, the KYC provider simulator and the PEP list agree. Every number is synthetic.
+"""The demo's onboarding register: the demo merchants and two companies still onboarding (PJ),
+and person customers (PF), as they declared themselves at onboarding; the KYC assets check them.
+Documents and CNAEs come from ingestion/kyc/demo.py, so the register, the KYC provider simulator
+and the PEP list agree. Every number is synthetic.
 
 Two unrelated customers (a car repair shop and a person) gave the same phone number, typed two
 ways: AML rule 12 (shared contact data across unrelated customers) has a case to find.
@@ -20,6 +21,14 @@ _PAYMENT_MIX = {
     "moda-bella-boutique": "card",
     "restaurante-sabor-mineiro": "mixed",
     "tech-store-online": "card",
+}
+
+# Companies onboarding, not merchants yet: the KYC cases of a CNPJ the registry does not know and
+# of an alphanumeric CNPJ the provider refuses (ingestion/kyc/demo.py).
+# customer_id: (legal name, monthly revenue in centavos, expected payment mix)
+_ONBOARDING_COMPANIES = {
+    "distribuidora-sem-registro": ("Distribuidora Horizonte Ltda", 60_000_00, "transfer"),
+    "startup-cnpj-alfanumerico": ("Nova Era Tecnologia Ltda", 25_000_00, "card"),
 }
 
 # customer_id: (full name, monthly income in centavos, expected payment mix, phone)
@@ -59,6 +68,20 @@ def demo_customer_profiles() -> list[CustomerProfile]:
                 contact_phone=SHARED_PHONE_AS_TYPED[0]
                 if merchant.merchant_id == "oficina-auto-center-sul"
                 else None,
+            )
+        )
+    for customer_id, (name, revenue, mix) in _ONBOARDING_COMPANIES.items():
+        subject = subjects[customer_id]
+        profiles.append(
+            CustomerProfile(
+                customer_id=customer_id,
+                person_type="PJ",
+                document=subject.document,
+                legal_name=name,
+                declared_cnae=subject.declared_cnae,
+                declared_monthly_revenue_minor=revenue,
+                expected_payment_mix=mix,
+                contact_email=f"financeiro@{customer_id}.com.br",
             )
         )
     for customer_id, (name, income, mix, phone) in _PEOPLE.items():
