@@ -50,14 +50,17 @@ class DueCustomers:
 
     def summary(self) -> str:
         """One line for the run's metadata, without a document."""
+        person_type = PERSON_TYPE[self.kind]
+        if not self.in_register:
+            return f"nothing due: the onboarding register has no {person_type} customer"
         if not self.documents:
             return (
-                f"nothing due: each of the {self.in_register} {PERSON_TYPE[self.kind]} customers"
+                f"nothing due: each of the {self.in_register} {person_type} customers"
                 " was checked since its last change, within the last "
                 f"{self.rescreen_after_days} days"
             )
         return (
-            f"{self.due} of {self.in_register} {PERSON_TYPE[self.kind]} customers due: "
+            f"{self.due} of {self.in_register} {person_type} customers due: "
             f"{self.new} new, {self.changed} changed, {self.stale} stale"
         )
 

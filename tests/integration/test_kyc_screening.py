@@ -219,6 +219,7 @@ def test_an_empty_register_loads_nothing_but_leaves_the_tables_for_dbt(
     for kind in KINDS:
         assert answers(urls, kind) == {}
         assert (metadata[kind]["customers_in_register"], metadata[kind]["rows_loaded"]) == (0, 0)
+    assert metadata["cnpj"]["summary"] == "nothing due: the onboarding register has no PJ customer"
 
 
 def test_only_the_new_the_changed_and_the_stale_are_checked(
