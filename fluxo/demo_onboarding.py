@@ -1,7 +1,6 @@
-"""The demo's onboarding register: the demo merchants and two companies still onboarding (PJ),
-and person customers (PF), as they declared themselves at onboarding; the KYC assets check them.
-Documents and CNAEs come from ingestion/kyc/demo.py, so the register, the KYC provider simulator
-and the PEP list agree. Every number is synthetic.
+"""The demo's onboarding register: the demo merchants (PJ) and person customers (PF) as they
+declared themselves at onboarding. Documents and CNAEs come from ingestion/kyc/demo.py, so the
+register, the KYC provider simulator and the PEP list agree. Every number is synthetic.
 
 Two unrelated customers (a car repair shop and a person) gave the same phone number, typed two
 ways: AML rule 12 (shared contact data across unrelated customers) has a case to find.
@@ -23,8 +22,9 @@ _PAYMENT_MIX = {
     "tech-store-online": "card",
 }
 
-# Companies onboarding, not merchants yet: the KYC cases of a CNPJ the registry does not know and
-# of an alphanumeric CNPJ the provider refuses (ingestion/kyc/demo.py).
+# Companies (PJ) onboarding, not merchants yet: the KYC cases of a CNPJ the registry does not know
+# and of an alphanumeric CNPJ the provider refuses (ingestion/kyc/demo.py). The KYC assets check
+# the register's customers, so every case the simulator plays is one of them.
 # customer_id: (legal name, monthly revenue in centavos, expected payment mix)
 _ONBOARDING_COMPANIES = {
     "distribuidora-sem-registro": ("Distribuidora Horizonte Ltda", 60_000_00, "transfer"),
