@@ -22,6 +22,15 @@ _PAYMENT_MIX = {
     "tech-store-online": "card",
 }
 
+# Companies (PJ) onboarding, not merchants yet: the KYC cases of a CNPJ the registry does not know
+# and of an alphanumeric CNPJ the provider refuses (ingestion/kyc/demo.py). The KYC assets check
+# the register's customers, so every case the simulator plays is one of them.
+# customer_id: (legal name, monthly revenue in centavos, expected payment mix)
+_ONBOARDING_COMPANIES = {
+    "distribuidora-sem-registro": ("Distribuidora Horizonte Ltda", 60_000_00, "transfer"),
+    "startup-cnpj-alfanumerico": ("Nova Era Tecnologia Ltda", 25_000_00, "card"),
+}
+
 # customer_id: (full name, monthly income in centavos, expected payment mix, phone)
 _PEOPLE = {
     "cliente-ana": ("Ana Paula Ferreira", 8_500_00, "transfer", "(21) 98123-4455"),
@@ -59,6 +68,20 @@ def demo_customer_profiles() -> list[CustomerProfile]:
                 contact_phone=SHARED_PHONE_AS_TYPED[0]
                 if merchant.merchant_id == "oficina-auto-center-sul"
                 else None,
+            )
+        )
+    for customer_id, (name, revenue, mix) in _ONBOARDING_COMPANIES.items():
+        subject = subjects[customer_id]
+        profiles.append(
+            CustomerProfile(
+                customer_id=customer_id,
+                person_type="PJ",
+                document=subject.document,
+                legal_name=name,
+                declared_cnae=subject.declared_cnae,
+                declared_monthly_revenue_minor=revenue,
+                expected_payment_mix=mix,
+                contact_email=f"financeiro@{customer_id}.com.br",
             )
         )
     for customer_id, (name, income, mix, phone) in _PEOPLE.items():

@@ -30,6 +30,10 @@ from ingestion.http_retries import (
 from ingestion.kyc.models import PepPage
 
 RECORDED_STATUSES = frozenset({200, 400, 404})
+# BrasilAPI serves the Receita's open CNPJ data, which the Receita republishes about once a month:
+# asking more often mostly gets the same answer back; less often leaves a company that became
+# INAPTA or BAIXADA (or a CPF suspended) unnoticed for a cycle longer.
+DEFAULT_RESCREEN_AFTER_DAYS = 30
 LookupKind = Literal["cpf", "cnpj"]
 
 
@@ -54,9 +58,10 @@ class KycSettings(BaseSettings):
     )
     breaker_fail_max: int = Field(default=5, ge=1, description="Failures in a row to open.")
     breaker_reset_seconds: float = 60.0
-    documents_dir: str | None = Field(
-        default=None,
-        description="Folder with cnpj.txt and cpf.txt to check; unset means the demo's subjects.",
+    rescreen_after_days: int = Field(
+        default=DEFAULT_RESCREEN_AFTER_DAYS,
+        ge=1,
+        description="A customer whose latest answer is this many days old is checked again.",
     )
 
 

@@ -1,5 +1,7 @@
-"""The demo's KYC subjects: a CNPJ for each merchant of fluxo/demo_workload.py, a few customers'
-CPFs, and the awkward cases a KYC load must handle. Every number is synthetic.
+"""The demo's KYC subjects: a CNPJ for each merchant of fluxo/demo_workload.py, two companies
+still onboarding, a few people's CPFs, with the awkward cases a KYC load must handle among them.
+Each is a customer of the demo's onboarding register (fluxo/demo_onboarding.py), which is what
+the KYC assets check; the simulator answers for them. Every number is synthetic.
 
 The merchants have no CNPJ in the workload, so each gets one derived from its merchant_id (a
 root of eight digits from a hash, branch 0001, valid check digits): deterministic, so the
@@ -23,7 +25,7 @@ class KycSubject:
     kind: DocumentKind
     document: str  # normalised
     answer: Answer = "found"
-    declared_cnae: str | None = None  # what the merchant told us it does, for merchants
+    declared_cnae: str | None = None  # what the company told us it does, for companies
     registry_cnae: str | None = None  # what the registry says, when found
     situacao: str = "ATIVA"  # CNPJ: registry status; CPF: Receita status
     note: str = ""
@@ -87,19 +89,22 @@ def _merchant_subject(merchant_id: str) -> KycSubject:
 def demo_subjects() -> list[KycSubject]:
     """Every subject the simulator knows, plus the ones it does not (404) or refuses (400)."""
     merchants = [_merchant_subject(m.merchant_id) for m in MERCHANTS]
-    other_cnpjs = [
+    # Companies onboarding before they become merchants (KYC comes before the account).
+    onboarding_companies = [
         KycSubject(
-            subject_id="fornecedor-desconhecido",
+            subject_id="distribuidora-sem-registro",
             kind="cnpj",
             document=check_digits_cnpj(_hash_digits("cnpj:unknown", 8) + "0001"),
             answer="not_found",
+            declared_cnae="4639701",
             note="valid check digits, not in the registry",
         ),
         KycSubject(
-            subject_id="fornecedor-cnpj-alfanumerico",
+            subject_id="startup-cnpj-alfanumerico",
             kind="cnpj",
             document=check_digits_cnpj("12ABC34501DE"),
             answer="provider_rejects",
+            declared_cnae="6201501",
             note="alphanumeric CNPJ (valid from July 2026) that the provider does not accept yet",
         ),
     ]
@@ -127,23 +132,7 @@ def demo_subjects() -> list[KycSubject]:
             note="valid check digits, no record",
         ),
     ]
-    return merchants + other_cnpjs + customers
-
-
-# Typed-in documents that fail validation: a load must quarantine them, never send them out.
-INVALID_DEMO_DOCUMENTS: dict[DocumentKind, tuple[str, ...]] = {
-    "cnpj": ("11.222.333/0001-82",),  # wrong second check digit
-    "cpf": ("111.111.111-11",),  # repeated digits: check digits compute, the CPF does not exist
-}
-
-
-def demo_documents(kind: DocumentKind) -> list[str]:
-    """What the demo asks the provider about: the subjects' documents and the invalid ones."""
-    documents: list[str] = []
-    for subject in demo_subjects():
-        if subject.kind == kind:
-            documents.append(subject.document)
-    return documents + list(INVALID_DEMO_DOCUMENTS[kind])
+    return merchants + onboarding_companies + customers
 
 
 def pep_cpf(number: int) -> str:

@@ -1,4 +1,5 @@
 """Land the KYC provider's answers about a list of CPFs or CNPJs in `raw`, tokenized, once a day.
+The list is the onboarding register's customers due for a check (ingestion/kyc/screening.py).
 
 Tables:
 - `raw.kyc_cnpj_results`, `raw.kyc_cpf_results`: one row per (document_token, fetched_date), the
@@ -56,8 +57,9 @@ from ingestion.warehouse import (
     quarantine,
 )
 
-# Onboarding forms are typed by people: a few bad documents a run are expected and each is
-# followed up from the quarantine; far more means a broken feed (a shifted column, say).
+# The register validates documents on write, so what fails here is mostly an answer that cannot
+# be read: a few a run are followed up from the quarantine; far more means the provider changed
+# its format, or the documents come from somewhere that does not validate them.
 DEFAULT_MAX_ERROR_RATE = 0.2
 
 KYC_TABLES_DDL = """

@@ -127,6 +127,10 @@ def test_compliance_marts_carry_the_demo_cases(
     assert customers["restaurante-sabor-mineiro"] == ("not_active", False, False, "high")
     assert customers["cliente-desconhecido"][0] == "not_found"
     assert customers["cliente-elisa"] == ("ok", True, False, "high")
+    # Companies still onboarding: the registry does not know one; the provider refuses the other's
+    # alphanumeric CNPJ.
+    assert customers["distribuidora-sem-registro"][0] == "not_found"
+    assert customers["startup-cnpj-alfanumerico"] == ("invalid_document", False, False, "high")
     # The same phone, typed two ways by two unrelated customers.
     assert customers["oficina-auto-center-sul"][2] and customers["cliente-bruno"][2]
 

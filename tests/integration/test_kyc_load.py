@@ -1,9 +1,9 @@
-"""KYC answers land in raw exactly, tokenized: faults, 404/400, re-runs, quarantine, the asset."""
+"""KYC answers land in raw exactly, tokenized: faults, 404/400, re-runs, quarantine. (Which
+documents the assets look up: test_kyc_screening.py.)"""
 
 from collections.abc import Iterator
 from typing import Any
 
-import dagster as dg
 import psycopg
 import pytest
 from psycopg import sql
@@ -17,16 +17,25 @@ from ingestion.documents import (
     tokenize,
 )
 from ingestion.kyc.client import KycClient, KycSettings, SourceUnavailable
-from ingestion.kyc.demo import INVALID_DEMO_DOCUMENTS, demo_documents, demo_subjects
+from ingestion.kyc.demo import demo_subjects
 from ingestion.kyc.load import KycLoadResult, ensure_kyc_tables, load_kyc_results
 from ingestion.kyc.simulator import KycSimulator, SimulatorFaults, simulator_in_thread
 from ingestion.warehouse import TooManyRejected
-from orchestration.defs.kyc import KycSource, kyc_assets
-from orchestration.defs.resources import FluxoDatabases
 
 KEY = "test-document-token-key-0123456789abcdef"
 SUBJECTS = demo_subjects()
 EXPECTED_RESULT = {"found": 200, "drifted": 200, "not_found": 404, "provider_rejects": 400}
+# Typed-in documents that fail validation: a load must quarantine them, never send them out. The
+# register refuses them, so no demo customer has one.
+INVALID_DOCUMENTS: dict[DocumentKind, tuple[str, ...]] = {
+    "cnpj": ("11.222.333/0001-82",),  # wrong second check digit
+    "cpf": ("111.111.111-11",),  # repeated digits: check digits compute, the CPF does not exist
+}
+
+
+def documents_of(kind: DocumentKind) -> list[str]:
+    """The demo subjects' documents of `kind`, and the invalid ones."""
+    return [s.document for s in SUBJECTS if s.kind == kind] + list(INVALID_DOCUMENTS[kind])
 
 
 @pytest.fixture
@@ -73,7 +82,7 @@ def client(base_url: str, **settings: Any) -> KycClient:
 
 
 def load(base_url: str, dsn: str, kind: DocumentKind, **options: Any) -> KycLoadResult:
-    documents = options.pop("documents", None) or demo_documents(kind)
+    documents = options.pop("documents", None) or documents_of(kind)
     settings = options.pop("settings", {})
     with client(base_url, **settings) as kyc:
         return load_kyc_results(kyc, dsn, documents, kind, token_key=KEY, **options)
@@ -114,7 +123,7 @@ def test_every_answer_lands_once_with_invalid_documents_quarantined(
     first = load(base_url, dsn, kind)
 
     assert table_rows(warehouse, kind) == expected_rows(kind)
-    invalid = INVALID_DEMO_DOCUMENTS[kind]
+    invalid = INVALID_DOCUMENTS[kind]
     assert [key for key, _ in quarantined(warehouse, kind)] == sorted(
         f"{kind}:{tokenize(d, KEY)}" for d in invalid
     )
@@ -257,9 +266,7 @@ def test_clear_documents_live_only_in_the_restricted_table(
     load(base_url, dsn, "cnpj", max_error_rate=1.0)
     load(base_url, dsn, "cpf")
     clear = {s.document for s in SUBJECTS} | {
-        "".join(c for c in d if c.isalnum())
-        for docs in INVALID_DEMO_DOCUMENTS.values()
-        for d in docs
+        "".join(c for c in d if c.isalnum()) for docs in INVALID_DOCUMENTS.values() for d in docs
     }
 
     tables = warehouse.execute(
@@ -288,25 +295,3 @@ def test_clear_documents_live_only_in_the_restricted_table(
         "Tech Store Online Ltda",
         "01310100",
     )
-
-
-def test_the_assets_materialize(
-    warehouse: psycopg.Connection, base_url: str, database_urls: DatabaseUrls
-) -> None:
-    result = dg.materialize(
-        kyc_assets,
-        resources={
-            "kyc": KycSource(url=base_url, backoff_initial_seconds=0.01),
-            "databases": FluxoDatabases(),
-        },
-    )
-    assert result.success
-    by_key = {
-        key: result.asset_materializations_for_node(key.replace("/", "__"))[0].metadata
-        for key in ("raw/kyc_cnpj_results", "raw/kyc_cpf_results")
-    }
-    assert by_key["raw/kyc_cnpj_results"]["rows_loaded"].value == len(expected_rows("cnpj"))
-    assert by_key["raw/kyc_cpf_results"]["rows_loaded"].value == len(expected_rows("cpf"))
-    assert by_key["raw/kyc_cpf_results"]["rows_quarantined"].value == 1
-    assert by_key["raw/kyc_cnpj_results"]["breaker_state"].value == "closed"
-    assert table_rows(warehouse, "cnpj") == expected_rows("cnpj")

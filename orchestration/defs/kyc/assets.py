@@ -1,5 +1,5 @@
-"""The raw KYC tables: the provider's answers about the CNPJs and CPFs to check, and its list of
-politically exposed persons, tokenized."""
+"""The raw KYC tables: the provider's answers about the onboarding register's customers due for a
+check (PJ by CNPJ, PF by CPF), and its list of politically exposed persons, tokenized."""
 
 import dagster as dg
 from pydantic import Field
@@ -7,6 +7,7 @@ from pydantic import Field
 from ingestion.documents import DocumentKind, document_token_key
 from ingestion.kyc.load import DEFAULT_MAX_ERROR_RATE, KycLoadResult, load_kyc_results
 from ingestion.kyc.pep import load_pep_register
+from ingestion.kyc.screening import DueCustomers, customers_due
 from orchestration.defs.kyc.resources import KycSource
 from orchestration.defs.resources import FluxoDatabases
 from orchestration.defs.retries import INGESTION_RETRY_POLICY, retried_only_if_transient
@@ -25,20 +26,45 @@ class KycLoadConfig(dg.Config):
 def _materialize(
     kind: DocumentKind, config: KycLoadConfig, kyc: KycSource, databases: FluxoDatabases
 ) -> dg.MaterializeResult:  # type: ignore[type-arg]
+    token_key = document_token_key()
+    with retried_only_if_transient():
+        urls = databases.urls()
+        # Clear documents, read at run time: never in the run's config, metadata or logs.
+        due = customers_due(
+            urls.ledger_dsn,
+            urls.warehouse_dsn,
+            kind,
+            token_key=token_key,
+            rescreen_after_days=kyc.settings().rescreen_after_days,
+        )
     with (
         kyc.client() as client,
         # A failure keeps the client's view of it (retries, breaker) on the failed run.
         retried_only_if_transient(lambda: client.stats.as_metadata()),
     ):
+        # With nothing due this looks nothing up and loads nothing, but still creates the tables
+        # the dbt sources read.
         result = load_kyc_results(
             client,
-            databases.urls().warehouse_dsn,
-            kyc.documents(kind),
+            urls.warehouse_dsn,
+            due.documents,
             kind,
-            token_key=document_token_key(),
+            token_key=token_key,
             max_error_rate=config.max_error_rate,
         )
-    return dg.MaterializeResult(metadata=_metadata(result))
+    return dg.MaterializeResult(metadata={**_due_metadata(due), **_metadata(result)})
+
+
+def _due_metadata(due: DueCustomers) -> dict[str, str | int | float]:
+    return {
+        "summary": due.summary(),
+        "customers_in_register": due.in_register,
+        "customers_due": due.due,
+        "due_new": due.new,
+        "due_changed": due.changed,
+        "due_stale": due.stale,
+        "rescreen_after_days": due.rescreen_after_days,
+    }
 
 
 def _metadata(result: KycLoadResult) -> dict[str, str | int | float]:
@@ -69,8 +95,10 @@ def _metadata(result: KycLoadResult) -> dict[str, str | int | float]:
     group_name="kyc",
     kinds={"postgres"},
     retry_policy=INGESTION_RETRY_POLICY,
-    description="Registry answers (BrasilAPI CNPJ) about the companies to check, one row per "
-    "document token and day; clear CNPJs only in raw.kyc_documents_restricted.",
+    description="Registry answers (BrasilAPI CNPJ) about the onboarding register's companies (PJ) "
+    "due for a check: new, changed since their last check, or last checked "
+    "FLUXO_KYC_RESCREEN_AFTER_DAYS (30) days ago or more. One row per document token and day; "
+    "clear CNPJs only in raw.kyc_documents_restricted.",
 )
 def raw_kyc_cnpj_results(
     config: KycLoadConfig, kyc: KycSource, databases: FluxoDatabases
@@ -83,8 +111,10 @@ def raw_kyc_cnpj_results(
     group_name="kyc",
     kinds={"postgres"},
     retry_policy=INGESTION_RETRY_POLICY,
-    description="CPF status answers (Receita situação cadastral) about the people to check, one "
-    "row per document token and day; clear CPFs only in raw.kyc_documents_restricted.",
+    description="CPF status answers (Receita situação cadastral) about the onboarding register's "
+    "people (PF) due for a check: new, changed since their last check, or last checked "
+    "FLUXO_KYC_RESCREEN_AFTER_DAYS (30) days ago or more. One row per document token and day; "
+    "clear CPFs only in raw.kyc_documents_restricted.",
 )
 def raw_kyc_cpf_results(
     config: KycLoadConfig, kyc: KycSource, databases: FluxoDatabases

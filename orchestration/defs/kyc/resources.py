@@ -1,27 +1,23 @@
-"""The KYC provider as a Dagster resource: FLUXO_KYC_* settings, overridable, and the documents
-to check."""
-
-from pathlib import Path
+"""The KYC provider as a Dagster resource: FLUXO_KYC_* settings, overridable."""
 
 import dagster as dg
 from pydantic import Field
 
-from ingestion.documents import DocumentKind
 from ingestion.kyc.client import KycClient, KycSettings
-from ingestion.kyc.demo import demo_documents
 
 
 class KycSource(dg.ConfigurableResource):  # type: ignore[type-arg]
     """Builds one client per run, so its stats (retries, breaker) describe that run. Unset fields
-    fall back to FLUXO_KYC_* (FLUXO_KYC_URL defaults to the local simulator)."""
+    fall back to FLUXO_KYC_* (FLUXO_KYC_URL defaults to the local simulator). Who is looked up
+    comes from the onboarding register (ingestion/kyc/screening.py), never from run config."""
 
     url: str | None = Field(default=None, description="Provider's root URL.")
     backoff_initial_seconds: float | None = None
     max_retry_after_seconds: float | None = None
-    documents_dir: str | None = Field(
+    rescreen_after_days: int | None = Field(
         default=None,
-        description="Folder with cnpj.txt and cpf.txt, one document per line ('#' comments). "
-        "Unset: FLUXO_KYC_DOCUMENTS_DIR, else the demo's subjects.",
+        description="A customer whose latest answer is this many days old is checked again. "
+        "Unset: FLUXO_KYC_RESCREEN_AFTER_DAYS, else 30.",
     )
 
     def settings(self) -> KycSettings:
@@ -31,7 +27,7 @@ class KycSource(dg.ConfigurableResource):  # type: ignore[type-arg]
                 ("url", self.url),
                 ("backoff_initial_seconds", self.backoff_initial_seconds),
                 ("max_retry_after_seconds", self.max_retry_after_seconds),
-                ("documents_dir", self.documents_dir),
+                ("rescreen_after_days", self.rescreen_after_days),
             )
             if value is not None
         }
@@ -39,12 +35,3 @@ class KycSource(dg.ConfigurableResource):  # type: ignore[type-arg]
 
     def client(self) -> KycClient:
         return KycClient(self.settings())
-
-    def documents(self, kind: DocumentKind) -> list[str]:
-        """The documents to look up; read at run time so they never enter Dagster's run config."""
-        folder = self.settings().documents_dir
-        if folder is None:
-            return demo_documents(kind)
-        path = Path(folder) / f"{kind}.txt"
-        lines = path.read_text(encoding="utf-8").splitlines()
-        return [line.strip() for line in lines if line.strip() and not line.startswith("#")]

@@ -18,6 +18,7 @@ import dagster as dg
 import psycopg
 
 from ingestion.business_day import business_today
+from ingestion.kyc.client import DEFAULT_RESCREEN_AFTER_DAYS
 from orchestration.defs.quality import scopes
 
 if TYPE_CHECKING:
@@ -393,7 +394,9 @@ SUITES: tuple[TableSuite, ...] = (
         read_scope=_latest_load_of("raw.kyc_cnpj_results"),
         critical=_kyc_cnpj_results,
         freshness=_newest_load_within,
-        freshness_max_age=DAILY,
+        # A company is looked up again only when new, changed or due for re-screening: with
+        # none of those, the newest answer may be a re-screening period old (and a day).
+        freshness_max_age=timedelta(days=DEFAULT_RESCREEN_AFTER_DAYS) + DAILY,
     ),
     TableSuite(
         name="fct_daily_cash_flow",
