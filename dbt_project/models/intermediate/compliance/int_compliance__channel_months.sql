@@ -22,7 +22,7 @@ with new_operations as (
     select * from {{ ref('int_compliance__operations') }}
     where source = 'ledger'
     {% if is_incremental() -%}
-      and loaded_at > (select coalesce(max(loaded_at), '-infinity') from {{ this }})
+      and loaded_at > {{ newest_loaded('loaded_at') }}
     {%- endif %}
 ),
 

@@ -51,9 +51,7 @@ with ledger_operations as (
     left join {{ ref('stg_ledger__transfers') }} as transfers
         on transfers.transfer_id = entries.entry_id
     {% if is_incremental() -%}
-    where entries._loaded_at > (
-        select coalesce(max(loaded_at), '-infinity') from {{ this }} where source = 'ledger'
-    )
+    where entries._loaded_at > {{ newest_loaded('loaded_at', "source = 'ledger'") }}
     {%- endif %}
 ),
 

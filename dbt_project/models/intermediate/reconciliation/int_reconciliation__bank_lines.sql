@@ -59,10 +59,7 @@ statement_files as (
         loaded_at
     from {{ ref('stg_statements__lines') }}
     {% if is_incremental() -%}
-    where loaded_at > (
-        select coalesce(max(loaded_at), '-infinity') from {{ this }}
-        where bank_source = 'statement_file'
-    )
+    where loaded_at > {{ newest_loaded('loaded_at', "bank_source = 'statement_file'") }}
     {%- endif %}
 ),
 

@@ -23,7 +23,7 @@
 with entries as (
     select * from {{ ref('stg_ledger__entries') }}
     {% if is_incremental() -%}
-    where _loaded_at > (select coalesce(max(loaded_at), '-infinity') from {{ this }})
+    where _loaded_at > {{ newest_loaded('loaded_at') }}
     {%- endif %}
 ),
 

@@ -119,9 +119,12 @@ seeds as (
     union
     select 'bank', bank_line_id from replaced_bank_lines
     union
+    {#- Probed line by line through the entries' indexes, as the walk below does: joined as
+        sets, PostgreSQL sorted every ledger entry by merchant and date for the few lines. #}
     select 'ledger', pairs.ledger_item_id
-    from (
-        {{ reconciliation_candidate_pairs(ledger_entries, 'replaced_bank_lines') }}
+    from replaced_bank_lines as replaced
+    cross join lateral (
+        {{ reconciliation_candidate_pairs(ledger_entries, '(select replaced.*)') }}
     ) as pairs
 ),
 

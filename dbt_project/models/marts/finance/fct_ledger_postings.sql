@@ -23,7 +23,7 @@
 with postings as (
     select * from {{ ref('stg_ledger__postings') }}
     {% if is_incremental() -%}
-    where _loaded_at > (select max(loaded_at) from {{ this }})
+    where _loaded_at > {{ newest_loaded('loaded_at') }}
         - interval '{{ var("cash_flow_reload_margin") }}'
         {%- if backfill_from %}
         or business_date between '{{ backfill_from }}'::date and '{{ backfill_to }}'::date
