@@ -181,11 +181,16 @@ def seed(
 
 
 def _onboard_demo_customers(urls: databases.DatabaseUrls) -> None:
-    with step("Onboarding the demo customers"), _ledger_sessions(urls) as sessions:
+    with (
+        step("Onboarding the demo customers and their bank accounts"),
+        _ledger_sessions(urls) as sessions,
+    ):
         result = seed_onboarding_register(sessions, _cli_actor())
+    customers = result.customers
     note(
-        f"{result.added} customers onboarded, {result.updated} updated, "
-        f"{result.unchanged} unchanged"
+        f"{customers.added} customers onboarded, {customers.updated} updated, "
+        f"{customers.unchanged} unchanged; {result.bank_accounts_added} bank accounts "
+        f"registered, {result.bank_accounts_already_registered} already"
     )
 
 
