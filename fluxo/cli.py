@@ -31,11 +31,12 @@ from dashboards.users import (
     remove_user,
 )
 from fluxo import databases, embedded
+from fluxo.demo_workload import DEMO_DAYS
 from fluxo.local_api import LocalApiError, LocalApiServer
 from fluxo.migrations import migrate as migrate_databases
 from fluxo.processes import STOP_SIGNALS, Service, ServiceFailed, port_is_free, start_service
 from fluxo.progress import console, counter, note, step
-from fluxo.seed import DEMO_DAYS, SeedError, SeedResult, seed_onboarding_register
+from fluxo.seed import SeedError, SeedResult, seed_onboarding_register
 from fluxo.seed import seed as seed_demo_workload
 from fluxo.servers import (
     Server,

@@ -17,9 +17,7 @@ from core_ledger.services.onboarding import (
     register_customers,
 )
 from fluxo.demo_onboarding import demo_bank_accounts, demo_customer_profiles
-from fluxo.demo_workload import MERCHANTS, SAO_PAULO, DemoEntry, demo_entries
-
-DEMO_DAYS = 60
+from fluxo.demo_workload import DEMO_DAYS, MERCHANTS, SAO_PAULO, DemoEntry, demo_entries
 
 
 class SeedError(RuntimeError):

@@ -13,9 +13,9 @@ import pytest
 from core_ledger.money import parse_amount
 from fluxo import pipeline
 from fluxo.databases import DatabaseUrls
-from fluxo.demo_workload import MERCHANTS, DemoEntry, demo_entries
+from fluxo.demo_workload import DEMO_DAYS, MERCHANTS, DemoEntry, demo_entries
 from fluxo.local_api import LocalApiServer
-from fluxo.seed import DEMO_DAYS, seed
+from fluxo.seed import seed
 from fluxo.servers import child_environment
 from fluxo.settings import Settings
 from ingestion.openfinance.simulator import (
