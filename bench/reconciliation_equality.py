@@ -3,8 +3,11 @@
 fct_bank_reconciliation's matcher is greedy in one global order and a daily run matches again
 only the components of candidate pairs around what changed; this keeps the incremental tables,
 rebuilds the marts from scratch with dbt and compares the two row by row, printing the result.
+The e2e test of a bank account registered between two runs compares the same way, rebuilding
+from the intermediate tables too.
 """
 
+from collections.abc import Sequence
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -13,22 +16,28 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, dbt_project
 
-RECONCILIATION_MARTS = ("fct_bank_reconciliation", "fct_daily_reconciliation")
+RECONCILIATION_MARTS = ("marts.fct_bank_reconciliation", "marts.fct_daily_reconciliation")
 
 
-def compare_reconciliation_with_full_refresh(warehouse_dsn: str, home: Path) -> dict[str, int]:
-    """Rows that differ (both ways) between each incremental mart and its full refresh."""
+def compare_reconciliation_with_full_refresh(
+    warehouse_dsn: str,
+    home: Path,
+    relations: Sequence[str] = RECONCILIATION_MARTS,
+    rebuilt_from: Sequence[str] = ("int_reconciliation__rebuilt_items",),
+) -> dict[str, int]:
+    """Rows that differ (both ways) between each relation ("schema.table") as the incremental
+    runs left it and after `dbt run --full-refresh` of the models `rebuilt_from` and every model
+    downstream of them."""
+    copies = {relation: "bench.incremental_" + relation.replace(".", "_") for relation in relations}
     with psycopg.connect(warehouse_dsn, autocommit=True) as warehouse:
         warehouse.execute("create schema if not exists bench")
-        for mart in RECONCILIATION_MARTS:
-            warehouse.execute(f"drop table if exists bench.incremental_{mart}")
-            warehouse.execute(
-                f"create table bench.incremental_{mart} as select * from marts.{mart}"
-            )
+        for relation, copy in copies.items():
+            warehouse.execute(f"drop table if exists {copy}")
+            warehouse.execute(f"create table {copy} as select * from {relation}")
 
     dbt = DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE)
     invocation = dbt.cli(
-        ["run", "--full-refresh", "--select", "int_reconciliation__rebuilt_items+"],
+        ["run", "--full-refresh", "--select", *(f"{model}+" for model in rebuilt_from)],
         target_path=home / "dbt-reconciliation-full-refresh",
         raise_on_error=True,
     )
@@ -37,20 +46,20 @@ def compare_reconciliation_with_full_refresh(warehouse_dsn: str, home: Path) -> 
 
     differing: dict[str, int] = {}
     with psycopg.connect(warehouse_dsn) as warehouse:
-        for mart in RECONCILIATION_MARTS:
+        for relation, copy in copies.items():
             row = warehouse.execute(
                 f"""
                 select count(*) from (
-                    (select * from marts.{mart} except all select * from bench.incremental_{mart})
+                    (select * from {relation} except all select * from {copy})
                     union all
-                    (select * from bench.incremental_{mart} except all select * from marts.{mart})
+                    (select * from {copy} except all select * from {relation})
                 ) as differences
                 """
             ).fetchone()
-            rows = warehouse.execute(f"select count(*) from marts.{mart}").fetchone()
-            differing[mart] = row[0] if row else -1
+            rows = warehouse.execute(f"select count(*) from {relation}").fetchone()
+            differing[relation] = row[0] if row else -1
             print(
-                f"    {mart}: incremental against full refresh, {differing[mart]:,} rows differ "
-                f"of {rows[0] if rows else 0:,}"
+                f"    {relation}: incremental against full refresh, {differing[relation]:,} rows "
+                f"differ of {rows[0] if rows else 0:,}"
             )
     return differing
