@@ -190,8 +190,11 @@ def _onboard_demo_customers(urls: databases.DatabaseUrls) -> None:
     customers = result.customers
     note(
         f"{customers.added} customers onboarded, {customers.updated} updated, "
-        f"{customers.unchanged} unchanged; {result.bank_accounts_added} bank accounts "
-        f"registered, {result.bank_accounts_already_registered} already"
+        f"{customers.unchanged} unchanged"
+    )
+    note(
+        f"{result.bank_accounts_added} bank accounts registered, "
+        f"{result.bank_accounts_already_registered} already"
     )
 
 
