@@ -37,7 +37,7 @@ def compare_reconciliation_with_full_refresh(
 
     dbt = DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE)
     invocation = dbt.cli(
-        ["run", "--full-refresh", "--select", *(f"{model}+" for model in rebuilt_from)],
+        ["run", "--full-refresh", "--select", " ".join(f"{model}+" for model in rebuilt_from)],
         target_path=home / "dbt-reconciliation-full-refresh",
         raise_on_error=True,
     )

@@ -25,6 +25,7 @@
 {%- set backfill_to = var('backfill_to', backfill_from) -%}
 {%- set ledger_entries = ref('int_reconciliation__ledger_entries') -%}
 {%- set bank_lines = ref('int_reconciliation__bank_lines') -%}
+{%- set registered_accounts = ref('stg_onboarding__bank_accounts') -%}
 {%- set stored = adapter.get_relation(
     database=target.database, schema='marts', identifier='fct_bank_reconciliation'
 ) if execute else none -%}
@@ -61,7 +62,7 @@ with recursive new_ledger_items as (
     select ledger_item_id
     from {{ ledger_entries }}
     where merchant_id in (
-        select merchant_id from {{ ref('stg_onboarding__bank_accounts') }}
+        select merchant_id from {{ registered_accounts }}
         where register_loaded_at > (
             select coalesce(max(ledger_loaded_at), '-infinity') from {{ stored }}
         )
