@@ -1,9 +1,10 @@
 """Bench data for reconciliation: OFX statement files of the bench merchants' bank accounts, drawn
 from their ledger entries, so `fct_bank_reconciliation` has real matching to do at any volume.
 
-A share of the merchants (every `1 / share`-th) has one account at a bench bank, registered in the
-`merchant_bank_accounts` seed for the run (`registered_bank_accounts`). Each statement holds the
-account's lines for a span of business days: one line per ledger entry of the merchant, with
+A share of the merchants (every `1 / share`-th) has one account at a bench bank, registered to it
+in the onboarding register through the ledger's service (`register_statement_accounts`), as an
+operator would before its statements arrive. Each statement holds the account's lines for a
+span of business days: one line per ledger entry of the merchant, with
 deterministic differences, so every reconciliation status occurs in the same proportions at
 every volume: of each merchant's entries numbered 1, 2, 3... by time, every 50th is missing from
 the bank (only_in_ledger), every 40th is booked a day later (date_mismatch), every 60th differs
@@ -11,22 +12,20 @@ by R$ 0.37 with the same description (amount_mismatch); and each statement adds 
 (only_in_bank). LEDGERBAL is the sum of the account's lines to the statement's end.
 """
 
-import contextlib
-import csv
-import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import psycopg
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
 
 from bench.ledger_history import merchant_key
-from orchestration.defs.dbt.project import DBT_PROJECT_DIR
+from core_ledger.access import Actor
+from core_ledger.services import onboarding
 
 BANK_ID = "0260"  # a COMPE code; the warehouse spells the account "260/<ACCTID>"
-SEED_PATH = DBT_PROJECT_DIR / "seeds" / "merchant_bank_accounts.csv"
 FEE_MINOR = 1290  # R$ 12,90: the package fee each statement adds
 
 
@@ -54,20 +53,26 @@ def bank_accounts(merchants: int, share: int) -> list[BankAccount]:
     ]
 
 
-@contextlib.contextmanager
-def registered_bank_accounts(accounts: list[BankAccount]) -> Iterator[None]:
-    """The accounts added to the merchant_bank_accounts seed (the stand-in for the onboarding
-    register of bank accounts) while the bench runs; the file is restored afterwards."""
-    original = SEED_PATH.read_bytes()
-    rows = io.StringIO()
-    writer = csv.writer(rows, lineterminator="\n")
-    for account in accounts:
-        writer.writerow([account.merchant_id, "statement_file", account.bank_account_id])
+def register_statement_accounts(ledger_url: str, accounts: list[BankAccount]) -> int:
+    """Register each account to its merchant through the onboarding register's service; those
+    registered already (a kept bench run again) are left as they are. Returns how many were new."""
+    engine = create_engine(ledger_url)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    operator = Actor(principal="bench:bank_statements", role="operator")
     try:
-        SEED_PATH.write_bytes(original.rstrip(b"\n") + b"\n" + rows.getvalue().encode())
-        yield
+        registrations = onboarding.register_bank_accounts(
+            sessions,
+            operator,
+            [
+                onboarding.NewBankAccount(
+                    account.merchant_id, "statement_file", account.bank_account_id
+                )
+                for account in accounts
+            ],
+        )
     finally:
-        SEED_PATH.write_bytes(original)
+        engine.dispose()
+    return sum(registration.added for registration in registrations)
 
 
 # The entries of the chosen merchants in [first, last] (São Paulo business dates), numbered per

@@ -3,8 +3,11 @@
 fct_bank_reconciliation's matcher is greedy in one global order and a daily run matches again
 only the components of candidate pairs around what changed; this keeps the incremental tables,
 rebuilds the marts from scratch with dbt and compares the two row by row, printing the result.
+The e2e test of a bank account registered between two runs compares the same way, rebuilding
+from the intermediate tables too.
 """
 
+from collections.abc import Sequence
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -13,24 +16,30 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, dbt_project
 
-RECONCILIATION_MARTS = ("fct_bank_reconciliation", "fct_daily_reconciliation")
+RECONCILIATION_MARTS = ("marts.fct_bank_reconciliation", "marts.fct_daily_reconciliation")
 # When the run that matched a row started: a full refresh stamps every row with its own.
 RUN_STAMP_COLUMNS = ("reconciled_at",)
 
 
-def compare_reconciliation_with_full_refresh(warehouse_dsn: str, home: Path) -> dict[str, int]:
-    """Rows that differ (both ways) between each incremental mart and its full refresh."""
+def compare_reconciliation_with_full_refresh(
+    warehouse_dsn: str,
+    home: Path,
+    relations: Sequence[str] = RECONCILIATION_MARTS,
+    rebuilt_from: Sequence[str] = ("int_reconciliation__rebuilt_items",),
+) -> dict[str, int]:
+    """Rows that differ (both ways) between each relation ("schema.table") as the incremental
+    runs left it and after `dbt run --full-refresh` of the models `rebuilt_from` and every model
+    downstream of them."""
+    copies = {relation: "bench.incremental_" + relation.replace(".", "_") for relation in relations}
     with psycopg.connect(warehouse_dsn, autocommit=True) as warehouse:
         warehouse.execute("create schema if not exists bench")
-        for mart in RECONCILIATION_MARTS:
-            warehouse.execute(f"drop table if exists bench.incremental_{mart}")
-            warehouse.execute(
-                f"create table bench.incremental_{mart} as select * from marts.{mart}"
-            )
+        for relation, copy in copies.items():
+            warehouse.execute(f"drop table if exists {copy}")
+            warehouse.execute(f"create table {copy} as select * from {relation}")
 
     dbt = DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE)
     invocation = dbt.cli(
-        ["run", "--full-refresh", "--select", "int_reconciliation__rebuilt_items+"],
+        ["run", "--full-refresh", "--select", " ".join(f"{model}+" for model in rebuilt_from)],
         target_path=home / "dbt-reconciliation-full-refresh",
         raise_on_error=True,
     )
@@ -39,33 +48,32 @@ def compare_reconciliation_with_full_refresh(warehouse_dsn: str, home: Path) -> 
 
     differing: dict[str, int] = {}
     with psycopg.connect(warehouse_dsn) as warehouse:
-        for mart in RECONCILIATION_MARTS:
-            compared = ", ".join(_columns(warehouse, mart))
+        for relation, copy in copies.items():
+            compared = ", ".join(_columns(warehouse, relation))
             row = warehouse.execute(
                 f"""
                 select count(*) from (
-                    (select {compared} from marts.{mart}
-                     except all select {compared} from bench.incremental_{mart})
+                    (select {compared} from {relation} except all select {compared} from {copy})
                     union all
-                    (select {compared} from bench.incremental_{mart}
-                     except all select {compared} from marts.{mart})
+                    (select {compared} from {copy} except all select {compared} from {relation})
                 ) as differences
                 """
             ).fetchone()
-            rows = warehouse.execute(f"select count(*) from marts.{mart}").fetchone()
-            differing[mart] = row[0] if row else -1
+            rows = warehouse.execute(f"select count(*) from {relation}").fetchone()
+            differing[relation] = row[0] if row else -1
             print(
-                f"    {mart}: incremental against full refresh, {differing[mart]:,} rows differ "
-                f"of {rows[0] if rows else 0:,}"
+                f"    {relation}: incremental against full refresh, {differing[relation]:,} rows "
+                f"differ of {rows[0] if rows else 0:,}"
             )
     return differing
 
 
-def _columns(warehouse: psycopg.Connection, mart: str) -> list[str]:
-    """The mart's columns but the run's own stamp, in table order."""
+def _columns(warehouse: psycopg.Connection, relation: str) -> list[str]:
+    """The relation's columns but a run's own stamp, in table order."""
+    schema, table = relation.split(".")
     rows = warehouse.execute(
         "select column_name from information_schema.columns "
-        "where table_schema = 'marts' and table_name = %s order by ordinal_position",
-        (mart,),
+        "where table_schema = %s and table_name = %s order by ordinal_position",
+        (schema, table),
     ).fetchall()
     return [f'"{name}"' for (name,) in rows if name not in RUN_STAMP_COLUMNS]

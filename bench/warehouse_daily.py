@@ -7,18 +7,19 @@ Run: `.venv/bin/python -m bench.warehouse_daily [--postings N] [--merchants N] [
 [--daily-postings N] [--growth-from N] [--statement-share N] [--keep] [--reuse DIR]`. For each
 history size (--growth-from, default a tenth of --postings, then --postings) it starts its own
 embedded PostgreSQL under `.fluxo/bench/` (removed at the end unless --keep), registers the
-merchants through the ledger's service, generates the history (`bench.ledger_history`) and OFX
-statements of a share of the merchants' bank accounts (`bench.bank_statements`), runs the daily
-Dagster job once to build the warehouse, adds one business day (today) of postings and
-statements, times the same job again, then times a full refresh of fct_daily_cash_flow against
-`bench/daily_consolidation.sql` and checks that both give the same rows. A summary with every
-target ends the output.
+merchants through the ledger's service and a share of their bank accounts through the onboarding
+register's, generates the history (`bench.ledger_history`) and OFX statements of those accounts
+(`bench.bank_statements`), runs the daily Dagster job once to build the warehouse, adds one
+business day (today) of postings and statements, times the same job again, then times a full
+refresh of fct_daily_cash_flow against `bench/daily_consolidation.sql` and checks that both give
+the same rows. A summary with every target ends the output.
 
 `--reuse DIR` starts from a warehouse an earlier `--keep` left in DIR (its history generated and
 built) and times one more daily run: another --daily-postings on today, with today's statements
-sent again (as a bank re-sends the day's statement), then the full refresh. It is how a change to
-the models is measured at 10,000,000 postings without generating the history again; give the
---merchants and --statement-share the kept run was made with.
+sent again (as a bank re-sends the day's statement), then the full refresh. The accounts are
+registered again first, which writes nothing when the kept run registered them. It is how a
+change to the models is measured at 10,000,000 postings without generating the history again;
+give the --merchants and --statement-share the kept run was made with.
 """
 
 import argparse
@@ -37,7 +38,7 @@ from dagster_dbt import DbtCliResource
 from bench.bank_statements import (
     BankAccount,
     bank_accounts,
-    registered_bank_accounts,
+    register_statement_accounts,
     write_statements,
 )
 from bench.ledger_history import append_postings, register_merchants, verify_ledger
@@ -102,9 +103,7 @@ def main() -> None:
     accounts = bank_accounts(options.merchants, options.statement_share)
     with ExitStack() as sources:
         # The daily job loads every source: the demo's bank and KYC provider serve their small
-        # data on threads (as in the tests); the bench merchants' statement accounts are
-        # registered for reconciliation for the duration of the bench.
-        sources.enter_context(registered_bank_accounts(accounts))
+        # data on threads (as in the tests).
         os.environ["FLUXO_OPENFINANCE_BASE_URL"] = sources.enter_context(
             bank_simulator_in_thread(OpenFinanceSimulator())
         )
@@ -170,6 +169,7 @@ def _scenario(
             f"registered {options.merchants:,} merchants through the ledger service in "
             f"{time.perf_counter() - started:.1f} s"
         )
+        _register_statement_accounts(urls, accounts)
         history = append_postings(
             urls.ledger_dsn,
             options.merchants,
@@ -217,6 +217,7 @@ def _reused_scenario(
         assert row is not None
         history_postings = int(row[0])
         print(f"\n== history of {history_postings:,} postings, kept in {home} ==")
+        _register_statement_accounts(urls, accounts)
         return _daily_scenario(history_postings, urls, settings.home, options, accounts)
     finally:
         embedded.stop(settings.embedded_data_dir)
@@ -236,6 +237,17 @@ def _use_embedded_stack(settings: Settings) -> databases.DatabaseUrls:
     os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(settings))
     pipeline.prepare(urls.warehouse)
     return urls
+
+
+def _register_statement_accounts(urls: databases.DatabaseUrls, accounts: list[BankAccount]) -> None:
+    """The statement accounts in the onboarding register, so reconciliation attributes their
+    lines; on a kept warehouse they are there already, and nothing is written."""
+    started = time.perf_counter()
+    added = register_statement_accounts(urls.ledger, accounts)
+    print(
+        f"registered {len(accounts):,} merchants' statement accounts through the onboarding "
+        f"service ({added:,} new) in {time.perf_counter() - started:.1f} s"
+    )
 
 
 def _daily_scenario(

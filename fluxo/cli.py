@@ -31,11 +31,12 @@ from dashboards.users import (
     remove_user,
 )
 from fluxo import databases, embedded
+from fluxo.demo_workload import DEMO_DAYS
 from fluxo.local_api import LocalApiError, LocalApiServer
 from fluxo.migrations import migrate as migrate_databases
 from fluxo.processes import STOP_SIGNALS, Service, ServiceFailed, port_is_free, start_service
 from fluxo.progress import console, counter, note, step
-from fluxo.seed import DEMO_DAYS, SeedError, SeedResult, seed_onboarding_register
+from fluxo.seed import SeedError, SeedResult, seed_onboarding_register
 from fluxo.seed import seed as seed_demo_workload
 from fluxo.servers import (
     Server,
@@ -181,11 +182,19 @@ def seed(
 
 
 def _onboard_demo_customers(urls: databases.DatabaseUrls) -> None:
-    with step("Onboarding the demo customers"), _ledger_sessions(urls) as sessions:
+    with (
+        step("Onboarding the demo customers and their bank accounts"),
+        _ledger_sessions(urls) as sessions,
+    ):
         result = seed_onboarding_register(sessions, _cli_actor())
+    customers = result.customers
     note(
-        f"{result.added} customers onboarded, {result.updated} updated, "
-        f"{result.unchanged} unchanged"
+        f"{customers.added} customers onboarded, {customers.updated} updated, "
+        f"{customers.unchanged} unchanged"
+    )
+    note(
+        f"{result.bank_accounts_added} bank accounts registered, "
+        f"{result.bank_accounts_already_registered} already"
     )
 
 

@@ -1,14 +1,16 @@
 """The demo's onboarding register: the demo merchants (PJ) and person customers (PF) as they
-declared themselves at onboarding. Documents and CNAEs come from ingestion/kyc/demo.py, so the
-register, the KYC provider simulator and the PEP list agree. Every number is synthetic.
+declared themselves at onboarding, and the merchants' bank accounts. Documents and CNAEs come from
+ingestion/kyc/demo.py, so the register, the KYC provider simulator and the PEP list agree; each
+merchant's account is the one the Open Finance simulator holds for it. Every number is synthetic.
 
 Two unrelated customers (a car repair shop and a person) gave the same phone number, typed two
 ways: AML rule 12 (shared contact data across unrelated customers) has a case to find.
 """
 
-from core_ledger.services.onboarding import CustomerProfile
+from core_ledger.services.onboarding import CustomerProfile, NewBankAccount
 from fluxo.demo_workload import MERCHANTS, MerchantProfile
 from ingestion.kyc.demo import demo_subjects
+from ingestion.openfinance.simulator import account_id_for
 
 # Business days in a month, for a declared revenue of the order the workload produces.
 _TRADING_DAYS_PER_MONTH = 26
@@ -98,3 +100,11 @@ def demo_customer_profiles() -> list[CustomerProfile]:
             )
         )
     return profiles
+
+
+def demo_bank_accounts() -> list[NewBankAccount]:
+    """Each demo merchant's account at the simulated Open Finance institution."""
+    return [
+        NewBankAccount(merchant.merchant_id, "openfinance", account_id_for(merchant.merchant_id))
+        for merchant in MERCHANTS
+    ]

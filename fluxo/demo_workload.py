@@ -19,6 +19,8 @@ from core_ledger.documents import check_digits_cnpj
 from core_ledger.money import format_amount
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+# Calendar days of history the demo posts, up to yesterday (and the bank simulator lists).
+DEMO_DAYS = 60
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import dagster as dg
 from dagster import DagsterInstance
 
 from fluxo import databases
-from fluxo.seed import DEMO_DAYS
+from fluxo.demo_workload import DEMO_DAYS
 from fluxo.settings import Settings
 from ingestion.business_day import business_today
 from orchestration.definitions import defs

@@ -11,11 +11,13 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from core_ledger.access import Actor
-from core_ledger.services.onboarding import RegisterResult, register_customers
-from fluxo.demo_onboarding import demo_customer_profiles
-from fluxo.demo_workload import MERCHANTS, SAO_PAULO, DemoEntry, demo_entries
-
-DEMO_DAYS = 60
+from core_ledger.services.onboarding import (
+    RegisterResult,
+    register_bank_accounts,
+    register_customers,
+)
+from fluxo.demo_onboarding import demo_bank_accounts, demo_customer_profiles
+from fluxo.demo_workload import DEMO_DAYS, MERCHANTS, SAO_PAULO, DemoEntry, demo_entries
 
 
 class SeedError(RuntimeError):
@@ -92,7 +94,18 @@ def _post(client: httpx.Client, entry: DemoEntry) -> bool:
     raise SeedError(f"posting {entry.external_id}: {response.status_code} {response.text}")
 
 
-def seed_onboarding_register(sessions: sessionmaker[Session], actor: Actor) -> RegisterResult:
-    """Onboard the demo's customers; those already registered as declared are left as they are.
-    The ledger API has no onboarding endpoint yet, so this goes through the service directly."""
-    return register_customers(sessions, actor, demo_customer_profiles())
+@dataclass(frozen=True)
+class OnboardingSeedResult:
+    customers: RegisterResult
+    bank_accounts_added: int
+    bank_accounts_already_registered: int
+
+
+def seed_onboarding_register(sessions: sessionmaker[Session], actor: Actor) -> OnboardingSeedResult:
+    """Onboard the demo's customers and register the demo merchants' bank accounts (the merchants
+    must exist); what is already registered as declared is left as it is. The ledger API has no
+    endpoint for customers yet, so this goes through the services directly."""
+    customers = register_customers(sessions, actor, demo_customer_profiles())
+    accounts = register_bank_accounts(sessions, actor, demo_bank_accounts())
+    added = sum(registration.added for registration in accounts)
+    return OnboardingSeedResult(customers, added, len(accounts) - added)

@@ -4,20 +4,22 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from core_ledger.api.dependencies import CurrentActor, Idempotency, Sessions, mark_replay
 from core_ledger.api.presenters import counterparty_public, daily_balance_public
 from core_ledger.api.schemas import (
+    BankAccountList,
+    BankAccountPublic,
     DailyBalancesPublic,
     EntryCreate,
     EntryPublic,
     MerchantCreate,
     MerchantPublic,
 )
-from core_ledger.models import Tenant
+from core_ledger.models import MerchantBankAccount, Tenant
 from core_ledger.money import format_amount, parse_amount
-from core_ledger.services import merchants
+from core_ledger.services import merchants, onboarding
 
 router = APIRouter(prefix="/v1/merchants", tags=["merchants"])
 
@@ -32,6 +34,16 @@ def _merchant_public(tenant: Tenant) -> MerchantPublic:
         currency=tenant.currency,
         timezone=tenant.timezone,
         created_at=tenant.created_at,
+    )
+
+
+def _bank_account_public(account: MerchantBankAccount) -> BankAccountPublic:
+    return BankAccountPublic(
+        merchant_id=account.merchant_id,
+        source=account.source,  # type: ignore[arg-type]  # the database CHECK allows only these
+        bank_account_id=account.bank_account_id,
+        registered_at=account.registered_at,
+        updated_at=account.updated_at,
     )
 
 
@@ -125,4 +137,47 @@ def daily_balances(
         currency=result.account.currency,
         projected_until=result.projected_until,
         days=[daily_balance_public(day) for day in result.days],
+    )
+
+
+@router.put(
+    "/{merchant_id}/bank-accounts/{source}/{bank_account_id:path}",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BankAccountPublic,
+    responses={200: {"model": BankAccountPublic, "description": "Registered already."}},
+)
+def register_bank_account(
+    merchant_id: str,
+    source: Annotated[str, Path(description="`openfinance` or `statement_file`.")],
+    bank_account_id: Annotated[
+        str,
+        Path(
+            description="Open Finance: the accountId. Statement files: `<COMPE code in 3 "
+            "digits>/<account>`, e.g. `341/56789-0` for BANKID 0341 and ACCTID 56789-0.",
+            max_length=200,
+        ),
+    ],
+    sessions: Sessions,
+    actor: CurrentActor,
+    response: Response,
+) -> BankAccountPublic:
+    """Register the bank account as the merchant's, so reconciliation and AML attribute its lines
+    to it from the next pipeline run (operator, admin). Idempotent: 201 when registered now, 200
+    when it was already; 409 bank_account_of_another_merchant when another merchant has it."""
+    (registration,) = onboarding.register_bank_accounts(
+        sessions, actor, [onboarding.NewBankAccount(merchant_id, source, bank_account_id)]
+    )
+    if not registration.added:
+        response.status_code = status.HTTP_200_OK
+    return _bank_account_public(registration.account)
+
+
+@router.get("/{merchant_id}/bank-accounts", response_model=BankAccountList)
+def list_bank_accounts(
+    merchant_id: str, sessions: Sessions, actor: CurrentActor
+) -> BankAccountList:
+    """The merchant's registered bank accounts."""
+    accounts = onboarding.bank_accounts_of(sessions, actor, merchant_id)
+    return BankAccountList(
+        merchant_id=merchant_id, items=[_bank_account_public(a) for a in accounts]
     )

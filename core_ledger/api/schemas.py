@@ -104,6 +104,19 @@ class MerchantPublic(BaseModel):
     created_at: datetime
 
 
+class BankAccountPublic(BaseModel):
+    merchant_id: str
+    source: Literal["openfinance", "statement_file"]
+    bank_account_id: str
+    registered_at: datetime
+    updated_at: datetime
+
+
+class BankAccountList(BaseModel):
+    merchant_id: str
+    items: list[BankAccountPublic]
+
+
 class EntryCreate(StrictBody):
     type: Literal["credit", "debit"]
     amount: Amount

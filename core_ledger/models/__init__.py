@@ -7,7 +7,7 @@ from core_ledger.models.audit import AuditChainHead, AuditRecord, PendingAuditRe
 from core_ledger.models.base import Base
 from core_ledger.models.hold import Hold
 from core_ledger.models.idempotency import IdempotencyRecord
-from core_ledger.models.onboarding import Customer
+from core_ledger.models.onboarding import Customer, MerchantBankAccount
 from core_ledger.models.outbox import OutboxEvent
 from core_ledger.models.read_model import Checkpoint, DailyAccountTotals
 from core_ledger.models.tenant import Tenant
@@ -24,6 +24,7 @@ __all__ = [
     "DailyAccountTotals",
     "Hold",
     "IdempotencyRecord",
+    "MerchantBankAccount",
     "OutboxEvent",
     "PendingAuditRecord",
     "Posting",

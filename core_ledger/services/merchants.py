@@ -80,7 +80,7 @@ def register_merchant(
 def get_merchant(sessions: sessionmaker[Session], actor: Actor, merchant_id: str) -> Tenant:
     actor.require_read(merchant_id)
     with sessions() as session:
-        return _require_merchant(session, merchant_id)
+        return require_merchant(session, merchant_id)
 
 
 def record_entry(
@@ -93,7 +93,7 @@ def record_entry(
     actor.require_write(merchant_id)
 
     def create() -> tuple[EntryView, str]:
-        merchant = _require_merchant(session, merchant_id)
+        merchant = require_merchant(session, merchant_id)
         currency = new.currency or merchant.currency
         if currency != merchant.currency:
             raise CurrencyMismatch(
@@ -135,7 +135,7 @@ def get_entry(
 ) -> EntryView:
     actor.require_read(merchant_id)
     with sessions() as session:
-        _require_merchant(session, merchant_id)
+        require_merchant(session, merchant_id)
         return _require_entry(session, merchant_id, entry_id)
 
 
@@ -148,12 +148,12 @@ def daily_balances(
 ) -> balances.DailyBalances:
     actor.require_read(merchant_id)
     with sessions() as session:
-        merchant = _require_merchant(session, merchant_id)
+        merchant = require_merchant(session, merchant_id)
         cash, _ = _cash_and_external(session, merchant)
     return balances.daily_balances(sessions, actor, cash.account_id, first, last)
 
 
-def _require_merchant(session: Session, merchant_id: str) -> Tenant:
+def require_merchant(session: Session, merchant_id: str) -> Tenant:
     tenant = tenant_rows.get(session, merchant_id)
     if tenant is None or tenant.kind != "merchant":
         raise MerchantNotFound(f"no merchant {merchant_id!r}", merchant_id=merchant_id)
@@ -169,7 +169,7 @@ def _cash_and_external(session: Session, merchant: Tenant) -> tuple[Account, Acc
 
 def _require_entry(session: Session, merchant_id: str, entry_id: uuid.UUID) -> EntryView:
     transfer = transfer_rows.get(session, entry_id)
-    merchant = _require_merchant(session, merchant_id)
+    merchant = require_merchant(session, merchant_id)
     cash, _ = _cash_and_external(session, merchant)
     if transfer is None or all(p.account_id != cash.account_id for p in transfer.postings):
         raise EntryNotFound(f"merchant {merchant_id!r} has no entry {entry_id}")

@@ -1,9 +1,14 @@
-"""The onboarding register: add customers, update them when what they declared changes.
+"""The onboarding register: add customers, update them when what they declared changes; register
+the merchants' bank accounts.
 
 A change writes a new `updated_at` (the warehouse keeps one version per value of it) and an
 audit record with the customer as it was and as it is; an unchanged profile writes nothing.
+A bank account belongs to one merchant for good: registering it again for that merchant writes
+nothing, for another is refused.
 """
 
+import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -13,15 +18,39 @@ from sqlalchemy.orm import Session, sessionmaker
 from core_ledger.access import Actor
 from core_ledger.documents import DocumentKind, InvalidDocument, validate_document
 from core_ledger.errors import LedgerError
-from core_ledger.models.onboarding import PAYMENT_MIXES, PERSON_TYPES, Customer
+from core_ledger.models.onboarding import (
+    BANK_ACCOUNT_SOURCES,
+    PAYMENT_MIXES,
+    PERSON_TYPES,
+    Customer,
+    MerchantBankAccount,
+)
 from core_ledger.repositories import onboarding
 from core_ledger.services import audit
+from core_ledger.services.merchants import require_merchant
 
 
 class InvalidCustomer(LedgerError):
     code = "invalid_customer"
     status = 422
     title = "Invalid customer"
+
+
+class InvalidBankAccount(LedgerError):
+    code = "invalid_bank_account"
+    status = 422
+    title = "Invalid bank account"
+
+
+class BankAccountOfAnotherMerchant(LedgerError):
+    code = "bank_account_of_another_merchant"
+    status = 409
+    title = "The bank account is registered to another merchant"
+
+
+# The same rules as the table's CHECK (migration 0007), checked first for a clear message.
+_OPENFINANCE_ACCOUNT_ID = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9-]{0,99}")
+_STATEMENT_ACCOUNT_ID = re.compile(r"(?!000/)[0-9]{3}/\S{1,100}")
 
 
 @dataclass(frozen=True)
@@ -108,3 +137,92 @@ def _validated(profile: CustomerProfile) -> dict[str, Any]:
 
 def _declared(customer: Customer) -> dict[str, Any]:
     return {name: getattr(customer, name) for name in CustomerProfile.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class NewBankAccount:
+    """A merchant's bank account, as its source names it."""
+
+    merchant_id: str
+    source: str  # openfinance or statement_file
+    # Open Finance: the accountId. Statement files: "<COMPE code in 3 digits>/<account>" as the
+    # warehouse's statement staging spells it ("341/56789-0" for BANKID 0341, ACCTID 56789-0).
+    bank_account_id: str
+
+
+@dataclass(frozen=True)
+class BankAccountRegistration:
+    account: MerchantBankAccount
+    added: bool  # False: it was registered to this merchant already, and nothing was written
+
+
+def register_bank_accounts(
+    sessions: sessionmaker[Session], actor: Actor, accounts: Sequence[NewBankAccount]
+) -> list[BankAccountRegistration]:
+    """Register each account to its merchant, in one transaction: all or none. An account
+    registered already to the same merchant is left as it is; to another, refused."""
+    actor.require_role("operator", "admin")
+    registrations: list[BankAccountRegistration] = []
+    changes: list[audit.Change] = []
+    with sessions.begin() as session:
+        for account in accounts:
+            _validate_bank_account(account)
+            require_merchant(session, account.merchant_id)
+            now = datetime.now(UTC)
+            inserted = onboarding.add_bank_account_if_absent(
+                session, asdict(account) | {"registered_at": now, "updated_at": now}
+            )
+            if inserted is not None:
+                changes.append(
+                    audit.Change(
+                        "bank_account.registered",
+                        "bank_account",
+                        f"{account.source}:{account.bank_account_id}",
+                        None,
+                        asdict(account),
+                    )
+                )
+                registrations.append(BankAccountRegistration(inserted, added=True))
+                continue
+            existing = onboarding.get_bank_account(session, account.source, account.bank_account_id)
+            assert existing is not None  # the insert found it, and a row is never removed
+            if existing.merchant_id != account.merchant_id:
+                raise BankAccountOfAnotherMerchant(
+                    f"{account.source} account {account.bank_account_id!r} is registered to "
+                    f"merchant {existing.merchant_id!r}; an account belongs to one merchant",
+                    source=account.source,
+                    bank_account_id=account.bank_account_id,
+                    registered_merchant_id=existing.merchant_id,
+                )
+            registrations.append(BankAccountRegistration(existing, added=False))
+        audit.record(session, actor, changes)
+    return registrations
+
+
+def bank_accounts_of(
+    sessions: sessionmaker[Session], actor: Actor, merchant_id: str
+) -> list[MerchantBankAccount]:
+    """The merchant's registered bank accounts, by source and id."""
+    actor.require_read(merchant_id)
+    with sessions() as session:
+        require_merchant(session, merchant_id)
+        return onboarding.bank_accounts_of(session, merchant_id)
+
+
+def _validate_bank_account(account: NewBankAccount) -> None:
+    where = f"bank account {account.bank_account_id!r}"
+    if account.source == "openfinance":
+        if not _OPENFINANCE_ACCOUNT_ID.fullmatch(account.bank_account_id):
+            raise InvalidBankAccount(
+                f"{where}: an Open Finance account is its accountId, 1 to 100 letters, digits "
+                "and hyphens, not starting with a hyphen"
+            )
+    elif account.source == "statement_file":
+        if not _STATEMENT_ACCOUNT_ID.fullmatch(account.bank_account_id):
+            raise InvalidBankAccount(
+                f"{where}: a statement file's account is '<COMPE code in 3 digits>/<account>' "
+                "with no blanks, as the warehouse spells it: BANKID 0341 and ACCTID 56789-0 "
+                "are '341/56789-0'"
+            )
+    else:
+        raise InvalidBankAccount(f"{where}: source must be one of {BANK_ACCOUNT_SOURCES}")

@@ -251,6 +251,22 @@ ONBOARDING_CUSTOMERS = LedgerTable(
     needs_token_key=True,
 )
 
+# The merchants' bank accounts of the onboarding register, append-only in raw like the customers:
+# one row per version, keyed by `updated_at`. Nothing personal to rewrite (company accounts).
+ONBOARDING_BANK_ACCOUNTS = LedgerTable(
+    source_table="onboarding.bank_accounts",
+    raw_table="raw.onboarding_bank_accounts",
+    columns=("merchant_id", "source", "bank_account_id", "registered_at", "updated_at"),
+    natural_key=("source", "bank_account_id", "updated_at"),
+    ddl_columns="""
+        merchant_id     text not null,
+        source          text not null,
+        bank_account_id text not null,
+        registered_at   timestamptz not null,
+        updated_at      timestamptz not null""",
+    xid_column="version_xid",
+)
+
 # Sealed audit records, by seq: the sealer extends the chain holding the head's row lock, so
 # record n + 1 is written only after the transaction that wrote record n committed. Any snapshot
 # that sees a record therefore sees every one before it, and "seq above the last loaded" never
@@ -278,13 +294,17 @@ AUDIT_LOG = LedgerTable(
 
 # Parents before children: all come from one ledger snapshot, so a posting never lands without its
 # transfer and account. `merchants` and `entries` are the foundation's views over the same rows,
-# which the daily cash-flow mart reads.
+# which the daily cash-flow mart reads. The bank accounts land before the entries: a load stamps
+# each table after the one before it, and loads one after another, so an account registered by
+# the time of an entry's load carries an earlier _loaded_at than that entry. Reconciliation relies
+# on it to find the accounts registered since its last run (macros/reconciliation.sql).
 LEDGER_TABLES = (
     TENANTS,
     ACCOUNTS,
     TRANSFERS,
     POSTINGS,
     MERCHANTS,
+    ONBOARDING_BANK_ACCOUNTS,
     ENTRIES,
     ONBOARDING_CUSTOMERS,
     AUDIT_LOG,

@@ -27,8 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from core_ledger.money import format_amount
-from fluxo.demo_workload import MERCHANTS, SAO_PAULO, DemoEntry, demo_entries
-from fluxo.seed import DEMO_DAYS
+from fluxo.demo_workload import DEMO_DAYS, MERCHANTS, SAO_PAULO, DemoEntry, demo_entries
 from ingestion.local_server import app_in_thread
 
 API_PREFIX = "/open-banking/accounts/v2"

@@ -1,6 +1,7 @@
 """The warehouse the pipeline builds from two merchants' entries, the demo's onboarding register
-and the statement fixtures: built once per session, shared by the cash-flow path tests and the
-dashboard tests (building one takes most of a minute)."""
+(its merchants registered, without entries) and the statement fixtures: built once per session,
+shared by the cash-flow path tests and the dashboard tests (building one takes most of a
+minute)."""
 
 import os
 import shutil
@@ -20,6 +21,7 @@ from core_ledger.services.audit import seal_pending
 from dashboards.users import DashboardRole, add_user
 from fluxo import pipeline
 from fluxo.databases import DatabaseUrls
+from fluxo.demo_workload import MERCHANTS
 from fluxo.seed import seed_onboarding_register
 from fluxo.servers import child_environment
 from fluxo.settings import Settings
@@ -122,6 +124,18 @@ def counterparty_entries(
 
 
 @pytest.fixture(scope="session")
+def demo_merchants_registered(database_urls: DatabaseUrls, issue_key: Callable[..., str]) -> None:
+    """The demo merchants in the ledger, without entries: their bank accounts, which the
+    onboarding register holds, must belong to existing merchants."""
+    with TestClient(create_app(), headers={"X-API-Key": issue_key("operator")}) as api:
+        for merchant in MERCHANTS:
+            response = api.post(
+                "/v1/merchants", json={"merchant_id": merchant.merchant_id, "name": merchant.name}
+            )
+            assert response.status_code in (201, 409), response.text
+
+
+@pytest.fixture(scope="session")
 def pipeline_run(
     database_urls: DatabaseUrls,
     merchant_with_history: tuple[str, date, int],
@@ -129,9 +143,10 @@ def pipeline_run(
     counterparty_entries: dict[str, str],
     simulated_sources: None,
     ledger_sessions: sessionmaker[Session],
+    demo_merchants_registered: None,
 ) -> pipeline.PipelineSummary:
-    # The demo's customers in the onboarding register, and the audit chain sealed (the worker's
-    # job, which no process does here).
+    # The demo's customers and bank accounts in the onboarding register, and the audit chain
+    # sealed (the worker's job, which no process does here).
     seed_onboarding_register(ledger_sessions, cli_actor("e2e"))
     seal_pending(ledger_sessions)
     settings = Settings()

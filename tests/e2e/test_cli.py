@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from fluxo.databases import DatabaseUrls
-from fluxo.demo_onboarding import demo_customer_profiles
+from fluxo.demo_onboarding import demo_bank_accounts, demo_customer_profiles
 from fluxo.processes import start_service
 from ingestion.business_day import business_today
 from tests.e2e.cli import FLUXO, clean_environment, free_port, run_fluxo
@@ -56,6 +56,12 @@ def _onboarded(output: str) -> tuple[int, int, int]:
     return int(match[1]), int(match[2]), int(match[3])
 
 
+def _bank_accounts(output: str) -> tuple[int, int]:
+    match = re.search(r"(\d+) bank accounts registered, (\d+) already", output)
+    assert match is not None, output
+    return int(match[1]), int(match[2])
+
+
 def test_seed_through_an_api_in_process_twice_posts_once(
     database_urls: DatabaseUrls, ledger_conn: psycopg.Connection, tmp_path: Path
 ) -> None:
@@ -72,10 +78,21 @@ def test_seed_through_an_api_in_process_twice_posts_once(
 
     onboarded, updated, unchanged = _onboarded(first.stdout)
     assert onboarded + unchanged == len(demo_customer_profiles()) and updated == 0
+    registered, already = _bank_accounts(first.stdout)
+    assert registered + already == len(demo_bank_accounts())
 
     second = run_fluxo("seed", "--days", "3", env=env)
     assert _seeded(second.stdout) == (0, posted)
     assert _onboarded(second.stdout) == (0, 0, len(demo_customer_profiles()))
+    assert _bank_accounts(second.stdout) == (0, len(demo_bank_accounts()))
+    accounts = ledger_conn.execute(
+        "select merchant_id, bank_account_id from onboarding.bank_accounts"
+        " where source = 'openfinance' and merchant_id = any(%s)",
+        ([account.merchant_id for account in demo_bank_accounts()],),
+    ).fetchall()
+    assert sorted(accounts) == sorted(
+        (account.merchant_id, account.bank_account_id) for account in demo_bank_accounts()
+    )
     count = ledger_conn.execute(
         "select count(*) from ledger.entries where external_id like 'demo:%'"
     ).fetchone()

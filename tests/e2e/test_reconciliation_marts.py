@@ -1,21 +1,28 @@
 """Demo workload -> ledger API -> pipeline -> reconciliation marts: every difference the bank
 simulator plants comes out of fct_bank_reconciliation with its status and amount, the rest of the
-demo matches, and fct_daily_reconciliation explains each day's balance difference."""
+demo matches, and fct_daily_reconciliation explains each day's balance difference. A bank account
+registered after a run is reconciled by the next one, which then equals a full refresh."""
 
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
+from bench.reconciliation_equality import compare_reconciliation_with_full_refresh
+from core_ledger.access import cli_actor
+from core_ledger.api.app import create_app
 from core_ledger.money import parse_amount
 from fluxo import pipeline
 from fluxo.databases import DatabaseUrls
-from fluxo.demo_workload import MERCHANTS, DemoEntry, demo_entries
+from fluxo.demo_workload import DEMO_DAYS, MERCHANTS, SAO_PAULO, DemoEntry, demo_entries
 from fluxo.local_api import LocalApiServer
-from fluxo.seed import DEMO_DAYS, seed
+from fluxo.seed import seed, seed_onboarding_register
 from fluxo.servers import child_environment
 from fluxo.settings import Settings
 from ingestion.openfinance.simulator import (
@@ -49,15 +56,109 @@ def bank() -> OpenFinanceSimulator:
     return OpenFinanceSimulator()
 
 
+@dataclass(frozen=True)
+class LateAccount:
+    """A merchant whose bank statement is loaded before its account is registered."""
+
+    merchant_id: str
+    bank_account_id: str  # as the warehouse spells it
+    bank_id: str  # as the statement gives it
+    account_number: str
+
+
+LATE = LateAccount("e2e-mercado-tardio", "077/7654321-0", "0077", "7654321-0")
+
+
+@pytest.fixture(scope="module")
+def late_account(
+    database_urls: DatabaseUrls, issue_key: Callable[..., str], simulated_sources: None
+) -> LateAccount:
+    """Three entries of a merchant (posted through the API) and its bank's statement in the
+    landing folder: the first matches a line on its day, the second a line booked the next day,
+    the third is missing from the bank, and the bank adds a fee. Its account is not registered:
+    the first run loads its lines as a bank account of no merchant."""
+    first_day = datetime.now(SAO_PAULO).date() - timedelta(days=8)
+    second_day = first_day + timedelta(days=1)
+    entries = [
+        ("e2e-tardio-1", "credit", "1234.56", first_day, "10:00", "Pix recebido Joana"),
+        ("e2e-tardio-2", "debit", "310.00", first_day, "15:00", "Boleto atacadista"),
+        ("e2e-tardio-3", "credit", "89.90", second_day, "11:00", "Venda cartao"),
+    ]
+    with TestClient(create_app(), headers={"X-API-Key": issue_key("operator")}) as api:
+        registered = api.post(
+            "/v1/merchants", json={"merchant_id": LATE.merchant_id, "name": "Mercado Tardio"}
+        )
+        assert registered.status_code in (201, 409), registered.text
+        for external_id, entry_type, amount, day, at, description in entries:
+            occurred_at = datetime.combine(day, datetime.strptime(at, "%H:%M").time(), SAO_PAULO)
+            response = api.post(
+                f"/v1/merchants/{LATE.merchant_id}/entries",
+                json={
+                    "type": entry_type,
+                    "amount": amount,
+                    "occurred_at": occurred_at.isoformat(),
+                    "description": description,
+                    "category": "vendas_pix" if entry_type == "credit" else "fornecedores",
+                    "external_id": external_id,
+                },
+            )
+            assert response.status_code in (201, 409), response.text
+    lines = [
+        ("tardio-1", "CREDIT", f"{first_day:%Y%m%d}100500", "1234.56", "Pix recebido Joana"),
+        ("tardio-2", "DEBIT", f"{second_day:%Y%m%d}090000", "-310.00", "Boleto atacadista"),
+        ("tardio-fee", "DEBIT", f"{second_day:%Y%m%d}235900", "-12.90", "Tarifa mensal"),
+    ]
+    landing = Settings().home_dir / "landing"
+    landing.mkdir(parents=True, exist_ok=True)
+    _write_ofx(landing / "mercado_tardio.ofx", lines, first_day, second_day, "911.66")
+    return LATE
+
+
+def _write_ofx(
+    path: Path,
+    lines: list[tuple[str, str, str, str, str]],
+    first: date,
+    last: date,
+    balance: str,
+) -> None:
+    transactions = "".join(
+        f"<STMTTRN><TRNTYPE>{kind}</TRNTYPE><DTPOSTED>{posted}[-03:BRT]</DTPOSTED>"
+        f"<TRNAMT>{amount}</TRNAMT><FITID>{fitid}</FITID><MEMO>{memo}</MEMO></STMTTRN>\n"
+        for fitid, kind, posted, amount, memo in lines
+    )
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
+        '<?OFX OFXHEADER="200" VERSION="220" SECURITY="NONE" OLDFILEUID="NONE" '
+        'NEWFILEUID="NONE"?>\n'
+        "<OFX><SIGNONMSGSRSV1><SONRS><STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS>"
+        f"<DTSERVER>{last:%Y%m%d}230000[-03:BRT]</DTSERVER><LANGUAGE>POR</LANGUAGE></SONRS>"
+        "</SIGNONMSGSRSV1><BANKMSGSRSV1><STMTTRNRS><TRNUID>1</TRNUID>"
+        "<STATUS><CODE>0</CODE><SEVERITY>INFO</SEVERITY></STATUS><STMTRS><CURDEF>BRL</CURDEF>"
+        f"<BANKACCTFROM><BANKID>{LATE.bank_id}</BANKID><BRANCHID>0001</BRANCHID>"
+        f"<ACCTID>{LATE.account_number}</ACCTID><ACCTTYPE>CHECKING</ACCTTYPE></BANKACCTFROM>"
+        f"<BANKTRANLIST><DTSTART>{first:%Y%m%d}000000[-03:BRT]</DTSTART>"
+        f"<DTEND>{last:%Y%m%d}235959[-03:BRT]</DTEND>\n{transactions}</BANKTRANLIST>"
+        f"<LEDGERBAL><BALAMT>{balance}</BALAMT><DTASOF>{last:%Y%m%d}235959[-03:BRT]</DTASOF>"
+        "</LEDGERBAL></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n",
+        encoding="utf-8",
+    )
+
+
 @pytest.fixture(scope="module")
 def pipeline_run(
-    database_urls: DatabaseUrls, issue_key: Callable[..., str], simulated_sources: None
+    database_urls: DatabaseUrls,
+    issue_key: Callable[..., str],
+    simulated_sources: None,
+    ledger_sessions: sessionmaker[Session],
+    late_account: LateAccount,
 ) -> pipeline.PipelineSummary:
-    """The demo's entries posted through an in-process API, then every asset materialized once."""
+    """The demo's entries posted through an in-process API and its onboarding register filled
+    (as `fluxo seed` does), then every asset materialized once."""
     settings = Settings()
     os.environ.update(child_environment(settings))
     with LocalApiServer(settings) as api_url:
         seed(api_url, issue_key("operator"), days=DEMO_DAYS)
+    seed_onboarding_register(ledger_sessions, cli_actor("e2e"))
     pipeline.prepare(database_urls.warehouse)
     return pipeline.materialize_all(settings.home_dir / "logs" / "pipeline.log")
 
@@ -191,3 +292,69 @@ def test_the_daily_reconciliation_explains_every_difference(
     for account in accounts:
         last_day = [day for day in days if day[0] == account][-1]
         assert last_day[3] == sum(i.difference_minor for i in items if i.bank_account_id == account)
+
+
+def late_items(warehouse: psycopg.Connection) -> list[tuple[object, ...]]:
+    """The late merchant's rows and its account's, by status then ledger side."""
+    return warehouse.execute(
+        "select status, merchant_id, bank_account_id, ledger_external_id, bank_transaction_id"
+        " from marts.fct_bank_reconciliation where merchant_id = %s or bank_account_id = %s"
+        " order by status, ledger_external_id, bank_transaction_id",
+        (LATE.merchant_id, LATE.bank_account_id),
+    ).fetchall()
+
+
+def test_an_account_registered_after_a_run_is_reconciled_by_the_next(
+    pipeline_run: pipeline.PipelineSummary,
+    late_account: LateAccount,
+    database_urls: DatabaseUrls,
+    issue_key: Callable[..., str],
+) -> None:
+    """Runs last in this module: it registers an account and runs the pipeline again."""
+    merchant, account = late_account.merchant_id, late_account.bank_account_id
+    with psycopg.connect(database_urls.warehouse_dsn, autocommit=True) as warehouse:
+        # Unregistered: the entries are only in the ledger, under no account; the lines are bank
+        # items of no merchant.
+        assert late_items(warehouse) == [
+            ("only_in_bank", None, account, None, "tardio-1"),
+            ("only_in_bank", None, account, None, "tardio-2"),
+            ("only_in_bank", None, account, None, "tardio-fee"),
+            ("only_in_ledger", merchant, None, "e2e-tardio-1", None),
+            ("only_in_ledger", merchant, None, "e2e-tardio-2", None),
+            ("only_in_ledger", merchant, None, "e2e-tardio-3", None),
+        ]
+
+        with TestClient(create_app(), headers={"X-API-Key": issue_key("operator")}) as api:
+            response = api.put(f"/v1/merchants/{merchant}/bank-accounts/statement_file/{account}")
+        assert response.status_code == 201, response.text
+        settings = Settings()
+        again = pipeline.materialize_all(settings.home_dir / "logs" / "pipeline.log")
+        assert again.success, again
+
+        assert late_items(warehouse) == [
+            ("date_mismatch", merchant, account, "e2e-tardio-2", "tardio-2"),
+            ("matched", merchant, account, "e2e-tardio-1", "tardio-1"),
+            ("only_in_bank", merchant, account, None, "tardio-fee"),
+            ("only_in_ledger", merchant, account, "e2e-tardio-3", None),
+        ]
+        # An incremental run: it matched again what the registration changed, not everything.
+        counts = warehouse.execute(
+            "select (select count(*) from intermediate.int_reconciliation__rebuilt_items),"
+            " (select count(*) from marts.fct_bank_reconciliation)"
+        ).fetchone()
+        assert counts is not None
+        rebuilt, items = counts
+        assert 6 <= rebuilt < items
+
+    differing = compare_reconciliation_with_full_refresh(
+        database_urls.warehouse_dsn,
+        settings.home_dir,
+        relations=(
+            "intermediate.int_reconciliation__ledger_entries",
+            "intermediate.int_reconciliation__bank_lines",
+            "marts.fct_bank_reconciliation",
+            "marts.fct_daily_reconciliation",
+        ),
+        rebuilt_from=("int_reconciliation__ledger_entries", "int_reconciliation__bank_lines"),
+    )
+    assert differing == dict.fromkeys(differing, 0)

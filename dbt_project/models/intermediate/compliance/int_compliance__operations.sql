@@ -10,7 +10,8 @@
     Incremental, indexed by business date: every AML rule reads the operations of its last days,
     which over a view meant reading all of the ledger's entries once per rule. A run adds the
     entries loaded since the newest one here (entries are append-only) and replaces the bank
-    operations whole, since a pending transaction may settle, change id or be withdrawn. -#}
+    operations whole, since a pending transaction may settle, change id or be withdrawn: so an
+    account registered since the last run has its operations under its merchant at once. -#}
 {{
     config(
         materialized='incremental',
@@ -82,7 +83,7 @@ bank_operations as (
         transactions.transaction_name as description,
         null::timestamptz as loaded_at
     from {{ ref('stg_openfinance__transactions') }} as transactions
-    inner join {{ ref('merchant_bank_accounts') }} as accounts
+    inner join {{ ref('stg_onboarding__bank_accounts') }} as accounts
         on accounts.source = 'openfinance'
         and accounts.bank_account_id = transactions.account_id
     where transactions.is_final

@@ -4,7 +4,9 @@
     Incremental, indexed for the matcher's look-ups: a run merges the statement lines loaded since
     the newest one here (a line a later file lists again keeps its id and takes the later file's
     version) and replaces the Open Finance lines whole, since a transaction's versions may
-    change. -#}
+    change. It also takes again the statement lines here of no merchant whose account is
+    registered now: an account's merchant never changes once registered, so these are the only
+    lines the register can have changed. -#}
 {{
     config(
         materialized='incremental',
@@ -22,8 +24,20 @@
     )
 }}
 with registered_accounts as (
-    select * from {{ ref('merchant_bank_accounts') }}
+    select * from {{ ref('stg_onboarding__bank_accounts') }}
 ),
+
+{% if is_incremental() -%}
+newly_registered_statement_accounts as (
+    select distinct lines.bank_account_id
+    from {{ this }} as lines
+    inner join registered_accounts as accounts
+        on accounts.source = lines.bank_source
+        and accounts.bank_account_id = lines.bank_account_id
+    where lines.merchant_id is null
+        and lines.bank_source = 'statement_file'
+),
+{%- endif %}
 
 openfinance as (
     select
@@ -60,6 +74,7 @@ statement_files as (
     from {{ ref('stg_statements__lines') }}
     {% if is_incremental() -%}
     where loaded_at > {{ newest_loaded('loaded_at', "bank_source = 'statement_file'") }}
+        or bank_account_id in (select bank_account_id from newly_registered_statement_accounts)
     {%- endif %}
 ),
 

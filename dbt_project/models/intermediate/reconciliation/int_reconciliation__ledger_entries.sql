@@ -2,8 +2,13 @@
     line is reported under: the merchant's first registered account (Open Finance first).
     Incremental, indexed for the matcher's look-ups (by merchant and amount, by merchant and
     date): a daily run adds the entries loaded since the newest one here (entries are
-    append-only), and int_reconciliation__rebuilt_items probes it item by item. A change to the
-    merchant_bank_accounts register needs a full refresh of the reconciliation models. -#}
+    append-only), and int_reconciliation__rebuilt_items probes it item by item.
+
+    A merchant's first account changes when it registers an account: a run also takes again,
+    from here, the entries of every merchant with an account registered since the newest entry
+    here. The ledger copy lands the register before the entries of the same load, and loads
+    one after another (ingestion/ledger/tables.py), so an account registered by the time of an
+    entry here carries an earlier _loaded_at and was seen by the run that added that entry. -#}
 {{
     config(
         materialized='incremental',
@@ -20,15 +25,51 @@
     )
 }}
 
-with entries as (
-    select * from {{ ref('stg_ledger__entries') }}
+with registered_accounts as (
+    select * from {{ ref('stg_onboarding__bank_accounts') }}
+),
+
+new_entries as (
+    select
+        merchant_id || ':' || entry_id::text as ledger_item_id,
+        entry_id as ledger_entry_id,
+        merchant_id,
+        external_id,
+        signed_amount_minor,
+        currency,
+        occurred_at,
+        business_date,
+        description,
+        category,
+        _loaded_at as loaded_at
+    from {{ ref('stg_ledger__entries') }}
     {% if is_incremental() -%}
     where _loaded_at > {{ newest_loaded('loaded_at') }}
     {%- endif %}
 ),
 
-registered_accounts as (
-    select * from {{ ref('merchant_bank_accounts') }}
+entries as (
+    select * from new_entries
+    {% if is_incremental() -%}
+    union all
+    select
+        ledger_item_id,
+        ledger_entry_id,
+        merchant_id,
+        external_id,
+        signed_amount_minor,
+        currency,
+        occurred_at,
+        business_date,
+        description,
+        category,
+        loaded_at
+    from {{ this }}
+    where merchant_id in (
+        select merchant_id from registered_accounts
+        where register_loaded_at > {{ newest_loaded('loaded_at') }}
+    )
+    {%- endif %}
 ),
 
 primary_accounts as (
@@ -41,8 +82,8 @@ primary_accounts as (
 )
 
 select
-    entries.merchant_id || ':' || entries.entry_id::text as ledger_item_id,
-    entries.entry_id as ledger_entry_id,
+    entries.ledger_item_id,
+    entries.ledger_entry_id,
     entries.merchant_id,
     entries.external_id,
     entries.signed_amount_minor,
@@ -53,6 +94,6 @@ select
     entries.category,
     primary_accounts.bank_source as primary_bank_source,
     primary_accounts.bank_account_id as primary_bank_account_id,
-    entries._loaded_at as loaded_at
+    entries.loaded_at
 from entries
 left join primary_accounts on primary_accounts.merchant_id = entries.merchant_id

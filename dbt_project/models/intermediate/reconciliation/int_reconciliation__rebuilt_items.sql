@@ -6,9 +6,12 @@
     on the items it is connected to through candidate pairs: its connected component. A run
     decides again the whole components of the items that are new or changed (loaded since the
     mart's newest ones), of the items dated in the backfill range, and of the current items that
-    were candidates of a bank line's previous version (changed or gone). Every other component is
-    the one the last run saw, with the same result: so the incremental mart equals a full
-    refresh. The components are walked with a recursive query from those seeds, each step an
+    were candidates of a bank line's previous version (changed or gone). A registered bank
+    account changes items too: its lines, which the mart holds with no merchant, now have one;
+    and the entries of its merchant, whose first account (the one an unmatched entry is reported
+    under) may now be it, are decided again when the account was registered after the mart's
+    newest ledger load (see int_reconciliation__ledger_entries). Every other component is the
+    one the last run saw, with the same result: so the incremental mart equals a full refresh. The components are walked with a recursive query from those seeds, each step an
     index probe into the intermediate tables; in practice a component spans a few days of one
     merchant.
 
@@ -22,6 +25,7 @@
 {%- set backfill_to = var('backfill_to', backfill_from) -%}
 {%- set ledger_entries = ref('int_reconciliation__ledger_entries') -%}
 {%- set bank_lines = ref('int_reconciliation__bank_lines') -%}
+{%- set registered_accounts = ref('stg_onboarding__bank_accounts') -%}
 {%- set stored = adapter.get_relation(
     database=target.database, schema='marts', identifier='fct_bank_reconciliation'
 ) if execute else none -%}
@@ -63,6 +67,13 @@ with recursive new_ledger_items as (
     from {{ ledger_entries }}
     where business_date between '{{ backfill_from }}'::date and '{{ backfill_to }}'::date
     {%- endif %}
+    union
+    select ledger_item_id
+    from {{ ledger_entries }}
+    where merchant_id in (
+        select merchant_id from {{ registered_accounts }}
+        where register_loaded_at > {{ ledger_seen }}
+    )
 ),
 
 new_bank_lines as (
@@ -79,6 +90,12 @@ new_bank_lines as (
     from {{ bank_lines }}
     where business_date between '{{ backfill_from }}'::date and '{{ backfill_to }}'::date
     {%- endif %}
+    union
+    select lines.bank_line_id
+    from {{ stored }} as stored
+    inner join {{ bank_lines }} as lines on lines.bank_line_id = stored.bank_line_id
+    where stored.merchant_id is null
+        and lines.merchant_id is not null
 ),
 
 {#- The previous version of every stored bank line that changed or is gone: its candidates then
