@@ -19,6 +19,9 @@
     Each row carries the run that matched it (reconciled_at), so a daily build tests only the
     rows it wrote (macros/reconciliation_tests_since.sql); the unique indexes keep the whole
     table to its grain, a ledger entry or a bank line in one row at most (nulls are distinct). -#}
+{#- The index on business_date serves the Conciliação dashboard's period over every merchant:
+    without it each of its queries read all 5 million items at the 10M bench (p95 1.59 s, then
+    0.48 s). -#}
 {%- set rounds = var('reconciliation_match_rounds') | int -%}
 {%- set rebuilt = ref('int_reconciliation__rebuilt_items') -%}
 {{
@@ -44,6 +47,7 @@
             {'columns': ['ledger_loaded_at']},
             {'columns': ['bank_source', 'bank_loaded_at']},
             {'columns': ['bank_source', 'bank_account_id', 'business_date']},
+            {'columns': ['business_date']},
         ],
     )
 }}
