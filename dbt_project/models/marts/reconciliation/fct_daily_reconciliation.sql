@@ -23,7 +23,7 @@ anchors as (
     them, what of it is an exception, and the items counted on that date. -#}
 item_sides as (
     select
-        bank_source, bank_account_id, merchant_id, currency,
+        bank_source, bank_account_id,
         ledger_business_date as business_date,
         ledger_amount_minor as ledger_net_minor,
         case when status <> 'matched' then ledger_amount_minor end as ledger_exceptions_minor,
@@ -35,7 +35,7 @@ item_sides as (
     where ledger_business_date is not null
     union all
     select
-        bank_source, bank_account_id, merchant_id, currency,
+        bank_source, bank_account_id,
         bank_business_date,
         null,
         null,
@@ -47,7 +47,7 @@ item_sides as (
     where bank_business_date is not null
     union all
     select
-        bank_source, bank_account_id, merchant_id, currency,
+        bank_source, bank_account_id,
         business_date,
         null,
         null,
