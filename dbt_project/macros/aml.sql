@@ -21,11 +21,6 @@
     {{ span + 2 * ((span + 4) // 5) }}
 {%- endmacro %}
 
-{# Rules that compare with the past (months before) read this much further back. #}
-{% macro aml_history_start() -%}
-    ({{ aml_scan_start() }} - {{ var('aml_baseline_days') | int }})
-{%- endmacro %}
-
 {# The operations a rule reads, from `start` on. #}
 {% macro aml_operations(start) -%}
     select * from {{ ref('int_compliance__operations') }}

@@ -9,12 +9,8 @@
     The start of the latest load is its transaction's start, recorded with the watermark; every
     row it wrote is stamped later (see ingestion/ledger/load.py). -#}
 {% macro ledger_tests_since() -%}
-    {%- set everything = "'-infinity'::timestamptz" -%}
     {%- if not execute or var('ledger_tests_scope', 'latest_load') == 'all' -%}
-        {{ return(everything) }}
+        {{ return("'-infinity'::timestamptz") }}
     {%- endif -%}
-    {%- set latest = run_query(
-        "select max(updated_at)::text from raw._load_watermarks where source like 'ledger:%'"
-    ).columns[0].values()[0] -%}
-    {{ return(everything if latest is none else "'" ~ latest ~ "'::timestamptz") }}
+    {{ return(newest_timestamp('raw._load_watermarks', 'updated_at', "source like 'ledger:%'")) }}
 {%- endmacro %}

@@ -1,19 +1,26 @@
-{#- The newest value of a timestamp column in the model's own table (optionally of the rows a
-    condition keeps), as a literal, for an incremental run to read what was loaded after it.
-    A literal rather than a subquery: against a subquery's result PostgreSQL guesses a third of
-    the source is newer, and at 10,000,000 postings it then hashed every ledger entry and
-    transfer to add the day's 50,000 (int_compliance__operations: 39 s). A unit test's `this` is
-    a fixture in the query, so there it stays a subquery. -#}
-{% macro newest_loaded(column, condition=none) -%}
-    {%- set rows -%}
-        {{ this }}{% if condition %} where {{ condition }}{% endif %}
+{#- The newest value of a timestamp column of a relation (of the rows a condition keeps), read
+    when the node runs and returned as a literal, '-infinity' when there is none. A literal rather
+    than a subquery: against a subquery's result PostgreSQL guesses a third of the rows are newer,
+    and at 10,000,000 postings it then hashed every ledger entry and transfer to add the day's
+    50,000 (int_compliance__operations: 39 s). Every load-time watermark of an incremental model,
+    of the rebuilt reconciliation items or of a scoped test goes through here. -#}
+{% macro newest_timestamp(relation, column, condition=none) -%}
+    {%- set query -%}
+        select max({{ column }})::text from {{ relation }}
+        {%- if condition %} where {{ condition }}{% endif %}
     {%- endset -%}
+    {%- set newest = run_query(query).columns[0].values()[0] -%}
+    {{ return("'" ~ (newest or '-infinity') ~ "'::timestamptz") }}
+{%- endmacro %}
+
+
+{#- What an incremental model has loaded: the newest value of `column` in its own table. A unit
+    test's `this` is a fixture inside the query, so there it stays a subquery. -#}
+{% macro newest_loaded(column, condition=none) -%}
     {%- if not execute or model.resource_type == 'unit_test' -%}
-        (select coalesce(max({{ column }}), '-infinity'::timestamptz) from {{ rows }})
+        (select coalesce(max({{ column }}), '-infinity'::timestamptz) from {{ this }}
+         {%- if condition %} where {{ condition }}{% endif %})
     {%- else -%}
-        {%- set newest = run_query(
-            'select max(' ~ column ~ ')::text from ' ~ rows
-        ).columns[0].values()[0] -%}
-        '{{ newest or "-infinity" }}'::timestamptz
+        {{ newest_timestamp(this, column, condition) }}
     {%- endif -%}
 {%- endmacro %}

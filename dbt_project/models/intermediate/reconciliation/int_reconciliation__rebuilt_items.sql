@@ -46,17 +46,15 @@ select
     'bank', null, merchant_id, null, bank_line_id, null, null, null
 from {{ bank_lines }}
 {% else %}
-{#- What the mart has seen, as literals: compared with a subquery's result, PostgreSQL guessed a
-    third of every table newer and planned for it (at 10M postings, a plain subplan scanning the
-    new lines once per stored row). -#}
-{%- set seen = run_query(
-    "select (select max(ledger_loaded_at) from " ~ stored ~ ")::text,"
-    ~ " (select max(bank_loaded_at) from " ~ stored ~ " where bank_source = 'openfinance')::text,"
-    ~ " (select max(bank_loaded_at) from " ~ stored ~ " where bank_source = 'statement_file')::text"
-).rows[0] -%}
-{%- set ledger_seen = "'" ~ (seen[0] or '-infinity') ~ "'::timestamptz" -%}
-{%- set openfinance_seen = "'" ~ (seen[1] or '-infinity') ~ "'::timestamptz" -%}
-{%- set statement_file_seen = "'" ~ (seen[2] or '-infinity') ~ "'::timestamptz" -%}
+{#- What the mart has seen, as literals (macros/newest_loaded.sql): against a subquery's result
+    PostgreSQL planned the replaced lines below as a plain subplan over every stored row. -#}
+{%- set ledger_seen = newest_timestamp(stored, 'ledger_loaded_at') -%}
+{%- set openfinance_seen = newest_timestamp(
+    stored, 'bank_loaded_at', "bank_source = 'openfinance'"
+) -%}
+{%- set statement_file_seen = newest_timestamp(
+    stored, 'bank_loaded_at', "bank_source = 'statement_file'"
+) -%}
 with recursive new_ledger_items as (
     select ledger_item_id
     from {{ ledger_entries }}

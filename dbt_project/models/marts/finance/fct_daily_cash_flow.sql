@@ -75,7 +75,7 @@ changed as (
         min(business_date) as first_changed_date,
         max(business_date) as last_changed_date
     from postings
-    where _loaded_at > (select max(postings_loaded_at) from {{ this }})
+    where _loaded_at > {{ newest_loaded('postings_loaded_at') }}
         - interval '{{ var("cash_flow_reload_margin") }}'
     group by account_id
 ),
