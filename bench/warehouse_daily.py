@@ -95,10 +95,12 @@ def main() -> None:
     sizes = [options.postings]
     if options.growth_from:
         sizes.insert(0, options.growth_from)
+    settings = embedded.server_settings(embedded.physical_memory_bytes())
     print(
         f"cores: {os.cpu_count()}   load average at start: {_load_average()}   "
-        "PostgreSQL: embedded 16 "
-        f"(ledger and warehouse on one server, default settings)"
+        "PostgreSQL: embedded 16 (ledger and warehouse on one server; "
+        + ", ".join(f"{name} {value}" for name, value in settings.items())
+        + ")"
     )
     accounts = bank_accounts(options.merchants, options.statement_share)
     with ExitStack() as sources:

@@ -1,5 +1,7 @@
 """The embedded PostgreSQL server (the `pgserver` wheel) that runs under FLUXO_HOME by default."""
 
+import os
+import subprocess
 import time
 import warnings
 from dataclasses import dataclass
@@ -14,6 +16,8 @@ warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 import pgserver  # noqa: E402
 from pgserver.postgres_server import get_server  # noqa: E402
 from pgserver.utils import PostmasterInfo  # noqa: E402
+
+from fluxo.urls import libpq_url  # noqa: E402
 
 # PostgreSQL's own programs (pg_ctl, pgbench, ...) as bundled in the wheel.
 BIN_DIR = Path(pgserver.__file__).parent / "pginstall" / "bin"
@@ -35,12 +39,68 @@ def start(data_dir: Path) -> str:
     """Start the server (or reuse the one already running there) and return its admin URL.
 
     cleanup_mode=None keeps the server alive after this process exits, so the API, Dagster and
-    Streamlit processes all share it; `fluxo db stop` ends it.
+    Streamlit processes all share it; `fluxo db stop` ends it. A server this call starts runs with
+    `server_settings()`; one already running gets them at its next start (those a reload can apply
+    at once), so no client of it is cut off.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
+    was_running = status(data_dir).running
     server = get_server(data_dir, cleanup_mode=None)
-    info = server.get_postmaster_info()
-    return _url(info, "postgres")
+    admin_url = _url(server.get_postmaster_info(), "postgres")
+    if _write_settings(admin_url, server_settings(physical_memory_bytes())) and not was_running:
+        # The server was started for this call, so nobody else is connected yet.
+        # Output to the server's log, not to pipes: pg_ctl's child would hold a pipe open.
+        subprocess.run(
+            [BIN_DIR / "pg_ctl", "-D", data_dir, "-w", "-m", "fast", "-l", server.log, "restart"],
+            user=server.system_user,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
+        info = PostmasterInfo.read_from_pgdata(data_dir)
+        assert info is not None and info.is_running()
+        admin_url = _url(info, "postgres")
+    return admin_url
+
+
+def server_settings(memory_bytes: int) -> dict[str, str]:
+    """PostgreSQL's defaults (128 MB of shared buffers, 4 MB per sort) are sized for a tiny
+    machine. The warehouse's daily run writes into indexes of tables with millions of rows, and
+    the dashboards read them back: with the defaults those pages keep leaving the buffer cache.
+    The server shares the machine with the API, Dagster, dbt and the dashboards, so it takes an
+    eighth of the memory for buffers (at most 2 GB) rather than a dedicated server's quarter."""
+    megabytes = memory_bytes // 2**20
+    return {
+        "shared_buffers": f"{min(max(megabytes // 8, 128), 2048)}MB",
+        "effective_cache_size": f"{max(megabytes // 2, 512)}MB",
+        "work_mem": "32MB",
+        "maintenance_work_mem": "256MB",
+        # Fewer checkpoints while a first run or a full refresh writes gigabytes.
+        "max_wal_size": "4GB",
+        "checkpoint_timeout": "15min",
+    }
+
+
+def physical_memory_bytes() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def _write_settings(admin_url: str, settings: dict[str, str]) -> bool:
+    """Set each setting (ALTER SYSTEM, kept in the data directory) and reload; True when the
+    running shared_buffers differs, which takes effect only after a restart."""
+    with psycopg.connect(libpq_url(admin_url), autocommit=True) as conn:
+        for name, value in settings.items():
+            conn.execute(
+                psycopg.sql.SQL("alter system set {} = {}").format(
+                    psycopg.sql.Identifier(name), psycopg.sql.Literal(value)
+                )
+            )
+        conn.execute("select pg_reload_conf()")
+        row = conn.execute(
+            "select pg_size_bytes(current_setting('shared_buffers')) <> pg_size_bytes(%s)",
+            (settings["shared_buffers"],),
+        ).fetchone()
+    return row is not None and bool(row[0])
 
 
 def status(data_dir: Path) -> EmbeddedStatus:
