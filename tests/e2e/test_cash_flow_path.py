@@ -1,5 +1,6 @@
 """API -> ledger -> Dagster (raw load, dbt build, checks) -> mart -> Streamlit page."""
 
+import json
 import os
 import re
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from fluxo import pipeline
 from fluxo.databases import DatabaseUrls
 from fluxo.demo_onboarding import demo_customer_profiles
 from fluxo.servers import REPO_ROOT
+from orchestration.defs.dbt.project import dbt_project
 from orchestration.defs.finance.checks import check_closing_balance_matches_ledger
 from orchestration.defs.openfinance.assets import TRANSACTIONS_KEY
 from orchestration.defs.resources import FluxoDatabases
@@ -79,6 +81,30 @@ def test_pipeline_materializes_every_asset_and_passes_its_checks(
     assert pipeline_run.checks_failed == []
     # dbt tests on the models plus the ledger reconciliation check
     assert pipeline_run.checks_passed >= 15
+
+
+def test_every_contracted_not_null_column_is_not_null_in_the_warehouse(
+    pipeline_run: pipeline.PipelineSummary, database_urls: DatabaseUrls
+) -> None:
+    # dbt_project/macros/create_table_as.sql builds contracted tables with `create table as`
+    # and adds their not-null constraints after the load.
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    declared = {
+        (node["schema"], node["alias"], column["name"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["config"]["contract"]["enforced"]
+        for column in node["columns"].values()
+        if any(constraint["type"] == "not_null" for constraint in column["constraints"])
+    }
+    with psycopg.connect(database_urls.warehouse_dsn) as conn:
+        not_null = set(
+            conn.execute(
+                "select table_schema, table_name, column_name from information_schema.columns"
+                " where table_schema = 'marts' and is_nullable = 'NO'"
+            ).fetchall()
+        )
+    assert len(declared) > 40
+    assert declared <= not_null, declared - not_null
 
 
 def test_materializing_every_asset_again_adds_no_row(
