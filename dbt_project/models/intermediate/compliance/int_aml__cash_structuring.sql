@@ -21,7 +21,7 @@ select
     windows.operation_count::integer as operation_count,
     windows.amount_minor::bigint as amount_minor,
     windows.currency,
-    {{ aml_cash_window_operation_ids('windows') }} as triggering_operation_ids,
+    {{ aml_cash_window_operation_ids('windows', amount_below=threshold) }} as triggering_operation_ids,
     format('%s cash operations %s, each below %s, sum %s centavos in %s business days',
         windows.operation_count, windows.direction, {{ threshold }}, windows.amount_minor,
         {{ span }}) as detail
