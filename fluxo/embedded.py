@@ -64,11 +64,11 @@ def start(data_dir: Path) -> str:
 
 
 def server_settings(memory_bytes: int) -> dict[str, str]:
-    """PostgreSQL's defaults (128 MB of shared buffers, 4 MB per sort) are sized for a tiny
-    machine. The warehouse's daily run writes into indexes of tables with millions of rows, and
-    the dashboards read them back: with the defaults those pages keep leaving the buffer cache.
-    The server shares the machine with the API, Dagster, dbt and the dashboards, so it takes an
-    eighth of the memory for buffers (at most 2 GB) rather than a dedicated server's quarter."""
+    """PostgreSQL's defaults (128 MB of shared buffers, 4 MB per sort or hash) are sized for a
+    tiny machine, while the warehouse sorts, hashes and indexes millions of rows: at the 10M bench
+    the hand-written daily consolidation took 23.0 s with them and 16.6 s with these. The server
+    shares the machine with the API, Dagster, dbt and the dashboards, so it takes an eighth of
+    the memory for buffers (at most 2 GB) rather than a dedicated server's quarter."""
     megabytes = memory_bytes // 2**20
     return {
         "shared_buffers": f"{min(max(megabytes // 8, 128), 2048)}MB",
