@@ -86,16 +86,27 @@ def physical_memory_bytes() -> int:
 
 
 def _write_settings(admin_url: str, settings: dict[str, str]) -> bool:
-    """Set each setting (ALTER SYSTEM, kept in the data directory) and reload; True when the
-    running shared_buffers differs, which takes effect only after a restart."""
+    """Set each setting the data directory does not hold yet (ALTER SYSTEM, which rewrites
+    postgresql.auto.conf) and reload; True when the running shared_buffers differs, which takes
+    effect only after a restart. Every command that opens the databases comes through here, so
+    a server set up before writes nothing."""
     with psycopg.connect(libpq_url(admin_url), autocommit=True) as conn:
-        for name, value in settings.items():
+        written: dict[str, str] = {
+            name: setting
+            for name, setting in conn.execute(
+                "select name, setting from pg_file_settings"
+                " where sourcefile like '%postgresql.auto.conf'"
+            ).fetchall()
+        }
+        changed = {name: value for name, value in settings.items() if written.get(name) != value}
+        for name, value in changed.items():
             conn.execute(
                 psycopg.sql.SQL("alter system set {} = {}").format(
                     psycopg.sql.Identifier(name), psycopg.sql.Literal(value)
                 )
             )
-        conn.execute("select pg_reload_conf()")
+        if changed:
+            conn.execute("select pg_reload_conf()")
         row = conn.execute(
             "select pg_size_bytes(current_setting('shared_buffers')) <> pg_size_bytes(%s)",
             (settings["shared_buffers"],),

@@ -1,4 +1,5 @@
-"""Fixtures for tests that go through the real ledger API, as an authenticated client."""
+"""Fixtures for tests that go through the real ledger API, as an authenticated client, and for
+those of the KYC provider's client."""
 
 from collections.abc import Callable, Iterator
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core_ledger.api.app import create_app
 from core_ledger.services.projector import project_pending
 from fluxo.databases import DatabaseUrls
+from ingestion.kyc.simulator import KycSimulator, simulator_in_thread
 
 ClientFactory = Callable[..., TestClient]
 
@@ -55,3 +57,16 @@ def merchant(api: TestClient, merchant_id: str) -> str:
     response = api.post("/v1/merchants", json={"merchant_id": merchant_id, "name": "Loja Teste"})
     assert response.status_code == 201, response.text
     return merchant_id
+
+
+@pytest.fixture
+def kyc_simulator() -> KycSimulator:
+    """The demo KYC provider, fresh for each test (its lookups and faults are the test's)."""
+    return KycSimulator()
+
+
+@pytest.fixture
+def kyc_url(kyc_simulator: KycSimulator) -> Iterator[str]:
+    """The base URL of `kyc_simulator`, served on a thread on 127.0.0.1."""
+    with simulator_in_thread(kyc_simulator) as url:
+        yield url

@@ -40,9 +40,13 @@ def test_a_new_server_starts_with_the_settings_and_a_running_one_is_not_restarte
             }
         assert _running(admin_url, memory_settings) == expected
         first = embedded.status(data_dir)
+        settings_file = data_dir / "postgresql.auto.conf"
+        written = settings_file.stat().st_mtime_ns
 
         assert embedded.start(data_dir) == admin_url
         assert embedded.status(data_dir).pid == first.pid
+        # Settings already in the data directory are not written again.
+        assert settings_file.stat().st_mtime_ns == written
     finally:
         embedded.stop(data_dir)
     assert not embedded.status(data_dir).running

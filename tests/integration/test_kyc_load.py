@@ -1,7 +1,6 @@
 """KYC answers land in raw exactly, tokenized: faults, 404/400, re-runs, quarantine. (Which
 documents the assets look up: test_kyc_screening.py.)"""
 
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -19,7 +18,7 @@ from ingestion.documents import (
 from ingestion.kyc.client import KycClient, KycSettings, SourceUnavailable
 from ingestion.kyc.demo import demo_subjects
 from ingestion.kyc.load import KycLoadResult, ensure_kyc_tables, load_kyc_results
-from ingestion.kyc.simulator import KycSimulator, SimulatorFaults, simulator_in_thread
+from ingestion.kyc.simulator import KycSimulator, SimulatorFaults
 from ingestion.warehouse import TooManyRejected
 
 KEY = "test-document-token-key-0123456789abcdef"
@@ -58,21 +57,10 @@ def dsn(database_urls: DatabaseUrls) -> str:
     return database_urls.warehouse_dsn
 
 
-@pytest.fixture
-def simulator() -> KycSimulator:
-    return KycSimulator()
-
-
-@pytest.fixture
-def base_url(simulator: KycSimulator) -> Iterator[str]:
-    with simulator_in_thread(simulator) as url:
-        yield url
-
-
-def client(base_url: str, **settings: Any) -> KycClient:
+def client(kyc_url: str, **settings: Any) -> KycClient:
     # Short waits: a Retry-After of 1 s is capped to 0.05 s unless a test asks otherwise.
     options: dict[str, Any] = {
-        "url": base_url,
+        "url": kyc_url,
         "backoff_initial_seconds": 0.01,
         "backoff_max_seconds": 0.05,
         "max_retry_after_seconds": 0.05,
@@ -81,10 +69,10 @@ def client(base_url: str, **settings: Any) -> KycClient:
     return KycClient(KycSettings(**options))
 
 
-def load(base_url: str, dsn: str, kind: DocumentKind, **options: Any) -> KycLoadResult:
+def load(kyc_url: str, dsn: str, kind: DocumentKind, **options: Any) -> KycLoadResult:
     documents = options.pop("documents", None) or documents_of(kind)
     settings = options.pop("settings", {})
-    with client(base_url, **settings) as kyc:
+    with client(kyc_url, **settings) as kyc:
         return load_kyc_results(kyc, dsn, documents, kind, token_key=KEY, **options)
 
 
@@ -118,9 +106,9 @@ def quarantined(conn: psycopg.Connection, kind: DocumentKind) -> list[tuple[str,
 
 @pytest.mark.parametrize("kind", ["cnpj", "cpf"])
 def test_every_answer_lands_once_with_invalid_documents_quarantined(
-    warehouse: psycopg.Connection, dsn: str, base_url: str, kind: DocumentKind
+    warehouse: psycopg.Connection, dsn: str, kyc_url: str, kind: DocumentKind
 ) -> None:
-    first = load(base_url, dsn, kind)
+    first = load(kyc_url, dsn, kind)
 
     assert table_rows(warehouse, kind) == expected_rows(kind)
     invalid = INVALID_DOCUMENTS[kind]
@@ -144,15 +132,15 @@ def test_every_answer_lands_once_with_invalid_documents_quarantined(
 def test_loading_twice_the_same_day_changes_nothing(
     warehouse: psycopg.Connection,
     dsn: str,
-    base_url: str,
-    simulator: KycSimulator,
+    kyc_url: str,
+    kyc_simulator: KycSimulator,
     kind: DocumentKind,
 ) -> None:
-    load(base_url, dsn, kind)
+    load(kyc_url, dsn, kind)
     before = (table_rows(warehouse, kind), quarantined(warehouse, kind), restricted(warehouse))
-    lookups = dict(simulator.lookups)
+    lookups = dict(kyc_simulator.lookups)
 
-    second = load(base_url, dsn, kind)
+    second = load(kyc_url, dsn, kind)
 
     assert (table_rows(warehouse, kind), quarantined(warehouse, kind), restricted(warehouse)) == (
         before
@@ -160,7 +148,7 @@ def test_loading_twice_the_same_day_changes_nothing(
     assert (second.rows_loaded, second.rows_quarantined) == (0, 0)
     assert second.already_loaded_today == len(expected_rows(kind))
     # Answered today already: not asked again.
-    assert second.client_stats.requests == 0 and simulator.lookups == lookups
+    assert second.client_stats.requests == 0 and kyc_simulator.lookups == lookups
 
 
 def restricted(conn: psycopg.Connection) -> list[tuple[Any, ...]]:
@@ -182,69 +170,69 @@ def restricted(conn: psycopg.Connection) -> list[tuple[Any, ...]]:
 def test_with_faults_the_data_ends_complete_and_exact(
     warehouse: psycopg.Connection,
     dsn: str,
-    base_url: str,
-    simulator: KycSimulator,
+    kyc_url: str,
+    kyc_simulator: KycSimulator,
     faults: SimulatorFaults,
 ) -> None:
-    simulator.faults = faults
-    result = load(base_url, dsn, "cnpj", settings={"timeout_seconds": 0.3})
+    kyc_simulator.faults = faults
+    result = load(kyc_url, dsn, "cnpj", settings={"timeout_seconds": 0.3})
 
     assert table_rows(warehouse, "cnpj") == expected_rows("cnpj")
     assert result.client_stats.retries >= 2
     assert result.client_stats.breaker_state == "closed"
-    assert simulator.faults == SimulatorFaults(
+    assert kyc_simulator.faults == SimulatorFaults(
         retry_after_seconds=faults.retry_after_seconds, slow_seconds=faults.slow_seconds
     )
 
 
-def test_retry_after_is_honoured(dsn: str, base_url: str, simulator: KycSimulator) -> None:
-    simulator.faults = SimulatorFaults(rate_limit_burst=1, retry_after_seconds=1)
+def test_retry_after_is_honoured(dsn: str, kyc_url: str, kyc_simulator: KycSimulator) -> None:
+    kyc_simulator.faults = SimulatorFaults(rate_limit_burst=1, retry_after_seconds=1)
     subject = SUBJECTS[0]
-    with client(base_url, max_retry_after_seconds=120) as kyc:
+    with client(kyc_url, max_retry_after_seconds=120) as kyc:
         answer = kyc.lookup(Document(subject.kind, subject.document))
         stats = kyc.stats
     assert answer.http_status == 200
     assert (stats.rate_limited, stats.retries, stats.retry_wait_seconds) == (1, 1, 1.0)
 
 
-def test_an_invalid_document_gets_a_400_answer_not_an_error(base_url: str) -> None:
-    with client(base_url) as kyc:
+def test_an_invalid_document_gets_a_400_answer_not_an_error(kyc_url: str) -> None:
+    with client(kyc_url) as kyc:
         answer = kyc.lookup(Document("cnpj", "11222333000182"))
     assert answer.http_status == 400 and answer.body["name"] == "BadRequestError"
 
 
 def test_the_breaker_opens_and_nothing_is_written(
-    warehouse: psycopg.Connection, dsn: str, base_url: str, simulator: KycSimulator
+    warehouse: psycopg.Connection, dsn: str, kyc_url: str, kyc_simulator: KycSimulator
 ) -> None:
-    simulator.faults = SimulatorFaults(server_errors=1000)
+    kyc_simulator.faults = SimulatorFaults(server_errors=1000)
     with pytest.raises(SourceUnavailable, match="circuit breaker open"):
-        load(base_url, dsn, "cnpj", settings={"breaker_fail_max": 3, "max_attempts": 10})
+        load(kyc_url, dsn, "cnpj", settings={"breaker_fail_max": 3, "max_attempts": 10})
     assert table_rows(warehouse, "cnpj") == {}
     assert restricted(warehouse) == [] and quarantined(warehouse, "cnpj") == []
-    assert simulator.status_counts == {500: 3}
+    assert kyc_simulator.status_counts == {500: 3}
 
 
 def test_too_many_invalid_documents_load_nothing_and_call_nobody(
-    warehouse: psycopg.Connection, dsn: str, base_url: str, simulator: KycSimulator
+    warehouse: psycopg.Connection, dsn: str, kyc_url: str, kyc_simulator: KycSimulator
 ) -> None:
     documents = ["111.111.111-11", "123.456.789-00", SUBJECTS[-1].document]
     with pytest.raises(TooManyRejected, match="2 of 3"):
-        load(base_url, dsn, "cpf", documents=documents, max_error_rate=0.5)
+        load(kyc_url, dsn, "cpf", documents=documents, max_error_rate=0.5)
     assert len(quarantined(warehouse, "cpf")) == 2
     assert table_rows(warehouse, "cpf") == {}
-    assert simulator.lookups == {}
+    assert kyc_simulator.lookups == {}
 
 
 def test_an_unreadable_answer_is_quarantined_masked(
-    warehouse: psycopg.Connection, dsn: str, base_url: str, simulator: KycSimulator
+    warehouse: psycopg.Connection, dsn: str, kyc_url: str, kyc_simulator: KycSimulator
 ) -> None:
     subject = next(s for s in SUBJECTS if s.kind == "cnpj" and s.answer == "found")
-    simulator.raw_answers[("cnpj", subject.document)] = {
+    kyc_simulator.raw_answers[("cnpj", subject.document)] = {
         "cnpj": subject.document,
         "razao_social": None,
         "message": f"registro {subject.document} indisponível",
     }
-    result = load(base_url, dsn, "cnpj", max_error_rate=1.0)
+    result = load(kyc_url, dsn, "cnpj", max_error_rate=1.0)
 
     token = tokenize(subject.document, KEY)
     assert token not in table_rows(warehouse, "cnpj")
@@ -259,12 +247,12 @@ def test_an_unreadable_answer_is_quarantined_masked(
 
 
 def test_clear_documents_live_only_in_the_restricted_table(
-    warehouse: psycopg.Connection, dsn: str, base_url: str, simulator: KycSimulator
+    warehouse: psycopg.Connection, dsn: str, kyc_url: str, kyc_simulator: KycSimulator
 ) -> None:
     subject = next(s for s in SUBJECTS if s.kind == "cnpj" and s.answer == "found")
-    simulator.raw_answers[("cnpj", subject.document)] = {"cnpj": subject.document}
-    load(base_url, dsn, "cnpj", max_error_rate=1.0)
-    load(base_url, dsn, "cpf")
+    kyc_simulator.raw_answers[("cnpj", subject.document)] = {"cnpj": subject.document}
+    load(kyc_url, dsn, "cnpj", max_error_rate=1.0)
+    load(kyc_url, dsn, "cpf")
     clear = {s.document for s in SUBJECTS} | {
         "".join(c for c in d if c.isalnum()) for docs in INVALID_DOCUMENTS.values() for d in docs
     }

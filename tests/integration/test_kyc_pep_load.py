@@ -1,7 +1,6 @@
 """The provider's PEP list lands in raw tokenized, paged through, once; invalid entries are
 quarantined masked; a changed entry adds a version; the asset materializes."""
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -37,20 +36,9 @@ def warehouse(
     return warehouse_conn
 
 
-@pytest.fixture
-def simulator() -> KycSimulator:
-    return KycSimulator()
-
-
-@pytest.fixture
-def base_url(simulator: KycSimulator) -> Iterator[str]:
-    with simulator_in_thread(simulator) as url:
-        yield url
-
-
-def load(base_url: str, dsn: str, **options: Any) -> PepLoadResult:
+def load(kyc_url: str, dsn: str, **options: Any) -> PepLoadResult:
     settings = KycSettings(
-        url=base_url,
+        url=kyc_url,
         backoff_initial_seconds=0.01,
         backoff_max_seconds=0.05,
         max_retry_after_seconds=0.05,
@@ -67,10 +55,10 @@ def pep_rows(warehouse: psycopg.Connection) -> list[tuple[Any, ...]]:
 
 
 def test_the_list_lands_tokenized_once_with_the_invalid_entry_quarantined(
-    warehouse: psycopg.Connection, base_url: str, database_urls: DatabaseUrls
+    warehouse: psycopg.Connection, kyc_url: str, database_urls: DatabaseUrls
 ) -> None:
     dsn = database_urls.warehouse_dsn
-    first = load(base_url, dsn)
+    first = load(kyc_url, dsn)
 
     # Six entries on three pages of two: five people and one CPF with a wrong check digit.
     assert (first.entries_seen, first.pages, first.rows_loaded) == (6, 3, PEOPLE)
@@ -102,22 +90,22 @@ def test_the_list_lands_tokenized_once_with_the_invalid_entry_quarantined(
     ).fetchone()
     assert clear_in_register == (0,)
 
-    again = load(base_url, dsn)
+    again = load(kyc_url, dsn)
     assert (again.rows_loaded, again.rows_quarantined) == (0, 0)
     assert len(pep_rows(warehouse)) == PEOPLE
 
 
 def test_a_mandate_that_ends_adds_a_version(
     warehouse: psycopg.Connection,
-    base_url: str,
-    simulator: KycSimulator,
+    kyc_url: str,
+    kyc_simulator: KycSimulator,
     database_urls: DatabaseUrls,
 ) -> None:
     dsn = database_urls.warehouse_dsn
-    load(base_url, dsn)
-    simulator.pep_list[0] = {**simulator.pep_list[0], "mandate_end": "2026-10-31"}
+    load(kyc_url, dsn)
+    kyc_simulator.pep_list[0] = {**kyc_simulator.pep_list[0], "mandate_end": "2026-10-31"}
 
-    changed = load(base_url, dsn)
+    changed = load(kyc_url, dsn)
 
     assert changed.rows_loaded == 1
     elisa = [row for row in pep_rows(warehouse) if row[2] == "ELISA MONTEIRO DUARTE"]
@@ -126,21 +114,21 @@ def test_a_mandate_that_ends_adds_a_version(
 
 def test_rate_limits_and_server_errors_are_ridden_out(
     warehouse: psycopg.Connection,
-    base_url: str,
-    simulator: KycSimulator,
+    kyc_url: str,
+    kyc_simulator: KycSimulator,
     database_urls: DatabaseUrls,
 ) -> None:
-    simulator.faults = SimulatorFaults(rate_limit_burst=2, server_errors=2)
-    result = load(base_url, database_urls.warehouse_dsn)
+    kyc_simulator.faults = SimulatorFaults(rate_limit_burst=2, server_errors=2)
+    result = load(kyc_url, database_urls.warehouse_dsn)
     assert result.rows_loaded == PEOPLE
     assert result.client_stats.retries == 4
 
 
 def test_a_list_mostly_invalid_loads_nothing(
-    warehouse: psycopg.Connection, simulator: KycSimulator, database_urls: DatabaseUrls
+    warehouse: psycopg.Connection, kyc_simulator: KycSimulator, database_urls: DatabaseUrls
 ) -> None:
-    simulator.pep_list = [{"cpf": "111.111.111-11", "name": "X"}, {"name": "no cpf"}]
-    with simulator_in_thread(simulator) as url, pytest.raises(TooManyRejected):
+    kyc_simulator.pep_list = [{"cpf": "111.111.111-11", "name": "X"}, {"name": "no cpf"}]
+    with simulator_in_thread(kyc_simulator) as url, pytest.raises(TooManyRejected):
         load(url, database_urls.warehouse_dsn)
     assert pep_rows(warehouse) == []
     reasons = warehouse.execute(
@@ -153,12 +141,12 @@ def test_a_list_mostly_invalid_loads_nothing(
 
 
 def test_the_asset_materializes(
-    warehouse: psycopg.Connection, base_url: str, database_urls: DatabaseUrls
+    warehouse: psycopg.Connection, kyc_url: str, database_urls: DatabaseUrls
 ) -> None:
     result = dg.materialize(
         [raw_kyc_pep_register],
         resources={
-            "kyc": KycSource(url=base_url, backoff_initial_seconds=0.01),
+            "kyc": KycSource(url=kyc_url, backoff_initial_seconds=0.01),
             "databases": FluxoDatabases(),
         },
     )

@@ -27,7 +27,7 @@ from ingestion.documents import (
 )
 from ingestion.kyc.client import DEFAULT_RESCREEN_AFTER_DAYS
 from ingestion.kyc.demo import demo_subjects
-from ingestion.kyc.simulator import KycSimulator, simulator_in_thread
+from ingestion.kyc.simulator import KycSimulator
 from orchestration.defs.kyc import KycSource
 from orchestration.defs.kyc.assets import raw_kyc_cnpj_results, raw_kyc_cpf_results
 from orchestration.defs.resources import FluxoDatabases
@@ -65,27 +65,16 @@ def sessions(urls: DatabaseUrls) -> Iterator[sessionmaker[Session]]:
     engine.dispose()
 
 
-@pytest.fixture
-def simulator() -> KycSimulator:
-    return KycSimulator()
-
-
-@pytest.fixture
-def base_url(simulator: KycSimulator) -> Iterator[str]:
-    with simulator_in_thread(simulator) as url:
-        yield url
-
-
 def register(sessions: sessionmaker[Session], *profiles: CustomerProfile) -> None:
     register_customers(sessions, cli_actor("tests"), list(profiles))
 
 
-def run(base_url: str, instance: dg.DagsterInstance | None = None) -> dict[DocumentKind, Any]:
+def run(kyc_url: str, instance: dg.DagsterInstance | None = None) -> dict[DocumentKind, Any]:
     """Materialize the two lookup assets; returns each one's metadata, by kind."""
     result = dg.materialize(
         [raw_kyc_cnpj_results, raw_kyc_cpf_results],
         resources={
-            "kyc": KycSource(url=base_url, backoff_initial_seconds=0.01),
+            "kyc": KycSource(url=kyc_url, backoff_initial_seconds=0.01),
             "databases": FluxoDatabases(),
         },
         instance=instance,
@@ -113,14 +102,14 @@ def answers(urls: DatabaseUrls, kind: DocumentKind) -> dict[str, int]:
     return {row[0]: row[1] for row in rows}
 
 
-def lookups(simulator: KycSimulator) -> dict[tuple[DocumentKind, str], int]:
-    return dict(simulator.lookups)
+def lookups(kyc_simulator: KycSimulator) -> dict[tuple[DocumentKind, str], int]:
+    return dict(kyc_simulator.lookups)
 
 
 def new_lookups(
-    before: dict[tuple[DocumentKind, str], int], simulator: KycSimulator
+    before: dict[tuple[DocumentKind, str], int], kyc_simulator: KycSimulator
 ) -> set[tuple[DocumentKind, str]]:
-    return {key for key, count in simulator.lookups.items() if count > before.get(key, 0)}
+    return {key for key, count in kyc_simulator.lookups.items() if count > before.get(key, 0)}
 
 
 def key_of(profile: CustomerProfile) -> tuple[DocumentKind, str]:
@@ -155,16 +144,16 @@ def days_pass(urls: DatabaseUrls, days: int, *only: CustomerProfile) -> None:
 def test_the_first_run_checks_every_customer_of_the_register_once(
     urls: DatabaseUrls,
     sessions: sessionmaker[Session],
-    base_url: str,
-    simulator: KycSimulator,
+    kyc_url: str,
+    kyc_simulator: KycSimulator,
 ) -> None:
     register(sessions, *PROFILES.values())
 
-    metadata = run(base_url)
+    metadata = run(kyc_url)
 
     # Every customer, each once, by the lookup of its kind: the simulator's awkward cases (found,
     # drifted, 404, refused) are all customers of the demo register.
-    assert simulator.lookups == {key_of(p): 1 for p in PROFILES.values()}
+    assert kyc_simulator.lookups == {key_of(p): 1 for p in PROFILES.values()}
     subjects = demo_subjects()
     assert {s.subject_id for s in subjects} == set(PROFILES)
     assert {s.answer for s in subjects} == set(STATUS_OF_ANSWER)
@@ -192,17 +181,17 @@ def test_the_first_run_checks_every_customer_of_the_register_once(
 def test_a_second_run_checks_none_and_says_so(
     urls: DatabaseUrls,
     sessions: sessionmaker[Session],
-    base_url: str,
-    simulator: KycSimulator,
+    kyc_url: str,
+    kyc_simulator: KycSimulator,
 ) -> None:
     register(sessions, *PROFILES.values())
-    run(base_url)
+    run(kyc_url)
     rows_before = {kind: answers(urls, kind) for kind in KINDS}
-    before = lookups(simulator)
+    before = lookups(kyc_simulator)
 
-    metadata = run(base_url)
+    metadata = run(kyc_url)
 
-    assert simulator.lookups == before
+    assert kyc_simulator.lookups == before
     assert {kind: answers(urls, kind) for kind in KINDS} == rows_before
     for kind in KINDS:
         assert metadata[kind]["customers_due"] == 0
@@ -211,11 +200,11 @@ def test_a_second_run_checks_none_and_says_so(
 
 
 def test_an_empty_register_loads_nothing_but_leaves_the_tables_for_dbt(
-    urls: DatabaseUrls, base_url: str, simulator: KycSimulator
+    urls: DatabaseUrls, kyc_url: str, kyc_simulator: KycSimulator
 ) -> None:
-    metadata = run(base_url)
+    metadata = run(kyc_url)
 
-    assert simulator.lookups == {}
+    assert kyc_simulator.lookups == {}
     for kind in KINDS:
         assert answers(urls, kind) == {}
         assert (metadata[kind]["customers_in_register"], metadata[kind]["rows_loaded"]) == (0, 0)
@@ -225,11 +214,11 @@ def test_an_empty_register_loads_nothing_but_leaves_the_tables_for_dbt(
 def test_only_the_new_the_changed_and_the_stale_are_checked(
     urls: DatabaseUrls,
     sessions: sessionmaker[Session],
-    base_url: str,
-    simulator: KycSimulator,
+    kyc_url: str,
+    kyc_simulator: KycSimulator,
 ) -> None:
     register(sessions, *PROFILES.values())
-    run(base_url)
+    run(kyc_url)
     days_pass(urls, 5)
     # New: a person onboarded since (the provider does not know her: a 404 is a check too).
     newcomer = replace(
@@ -247,11 +236,11 @@ def test_only_the_new_the_changed_and_the_stale_are_checked(
     older = DEFAULT_RESCREEN_AFTER_DAYS - 5
     days_pass(urls, older, PROFILES["padaria-pao-dourado"], PROFILES["cliente-bruno"])
     days_pass(urls, older - 1, PROFILES["cliente-davi"])
-    before = lookups(simulator)
+    before = lookups(kyc_simulator)
 
-    metadata = run(base_url)
+    metadata = run(kyc_url)
 
-    assert new_lookups(before, simulator) == {
+    assert new_lookups(before, kyc_simulator) == {
         key_of(newcomer),
         key_of(ana),
         key_of(PROFILES["cliente-bruno"]),
@@ -278,50 +267,50 @@ def test_only_the_new_the_changed_and_the_stale_are_checked(
     assert cpf_rows[tokenize(ana.document, KEY)] == 2
     assert cpf_rows[tokenize(PROFILES["cliente-davi"].document, KEY)] == 1
 
-    before = lookups(simulator)
-    again = run(base_url)
-    assert new_lookups(before, simulator) == set()
+    before = lookups(kyc_simulator)
+    again = run(kyc_url)
+    assert new_lookups(before, kyc_simulator) == set()
     assert again["cpf"]["customers_due"] == again["cnpj"]["customers_due"] == 0
 
 
 def test_a_customer_changed_after_todays_check_is_checked_the_next_day(
     urls: DatabaseUrls,
     sessions: sessionmaker[Session],
-    base_url: str,
-    simulator: KycSimulator,
+    kyc_url: str,
+    kyc_simulator: KycSimulator,
 ) -> None:
     register(sessions, *PROFILES.values())
-    run(base_url)
+    run(kyc_url)
     ana = replace(PROFILES["cliente-ana"], contact_phone="(21) 97000-1234")
     register(sessions, ana)
-    before = lookups(simulator)
+    before = lookups(kyc_simulator)
 
-    today = run(base_url)
+    today = run(kyc_url)
 
     # Due, but answered today already: one answer per document and day.
     assert (today["cpf"]["customers_due"], today["cpf"]["due_changed"]) == (1, 1)
     assert today["cpf"]["already_loaded_today"] == 1
-    assert new_lookups(before, simulator) == set()
+    assert new_lookups(before, kyc_simulator) == set()
 
     days_pass(urls, 1)
-    tomorrow = run(base_url)
-    assert new_lookups(before, simulator) == {key_of(ana)}
+    tomorrow = run(kyc_url)
+    assert new_lookups(before, kyc_simulator) == {key_of(ana)}
     assert (tomorrow["cpf"]["due_changed"], tomorrow["cpf"]["rows_loaded"]) == (1, 1)
 
 
 def test_the_rescreening_period_is_a_setting(
     urls: DatabaseUrls,
     sessions: sessionmaker[Session],
-    base_url: str,
-    simulator: KycSimulator,
+    kyc_url: str,
+    kyc_simulator: KycSimulator,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     register(sessions, *PROFILES.values())
-    run(base_url)
+    run(kyc_url)
     days_pass(urls, 7)
     monkeypatch.setenv("FLUXO_KYC_RESCREEN_AFTER_DAYS", "7")
 
-    metadata = run(base_url)
+    metadata = run(kyc_url)
 
     assert metadata["cpf"]["due_stale"] == metadata["cpf"]["customers_in_register"]
     assert metadata["cpf"]["rescreen_after_days"] == 7
@@ -330,12 +319,12 @@ def test_the_rescreening_period_is_a_setting(
 def test_clear_documents_never_reach_the_runs_config_events_or_metadata(
     urls: DatabaseUrls,
     sessions: sessionmaker[Session],
-    base_url: str,
+    kyc_url: str,
 ) -> None:
     register(sessions, *PROFILES.values())
     instance = dg.DagsterInstance.ephemeral()
-    run(base_url, instance)
-    run(base_url, instance)  # a run with nothing due says so in its own words
+    run(kyc_url, instance)
+    run(kyc_url, instance)  # a run with nothing due says so in its own words
 
     clear = {normalize_document(p.document) for p in PROFILES.values()}
     runs = instance.get_runs()

@@ -24,6 +24,12 @@
         ],
     )
 }}
+{#- Read once: both the new entries and the merchants taken again are measured against it. -#}
+{%- set newest_entry_loaded = newest_loaded('loaded_at') if is_incremental() else none -%}
+{%- set entry_columns = [
+    'ledger_item_id', 'ledger_entry_id', 'merchant_id', 'external_id', 'signed_amount_minor',
+    'currency', 'occurred_at', 'business_date', 'description', 'category', 'loaded_at',
+] %}
 
 with registered_accounts as (
     select * from {{ ref('stg_onboarding__bank_accounts') }}
@@ -44,30 +50,19 @@ new_entries as (
         _loaded_at as loaded_at
     from {{ ref('stg_ledger__entries') }}
     {% if is_incremental() -%}
-    where _loaded_at > {{ newest_loaded('loaded_at') }}
+    where _loaded_at > {{ newest_entry_loaded }}
     {%- endif %}
 ),
 
 entries as (
-    select * from new_entries
+    select {{ entry_columns | join(', ') }} from new_entries
     {% if is_incremental() -%}
     union all
-    select
-        ledger_item_id,
-        ledger_entry_id,
-        merchant_id,
-        external_id,
-        signed_amount_minor,
-        currency,
-        occurred_at,
-        business_date,
-        description,
-        category,
-        loaded_at
+    select {{ entry_columns | join(', ') }}
     from {{ this }}
     where merchant_id in (
         select merchant_id from registered_accounts
-        where register_loaded_at > {{ newest_loaded('loaded_at') }}
+        where register_loaded_at > {{ newest_entry_loaded }}
     )
     {%- endif %}
 ),
