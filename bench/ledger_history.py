@@ -16,7 +16,7 @@ the same statements.
 
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import psycopg
 from sqlalchemy import create_engine
@@ -180,6 +180,19 @@ _STATEMENTS = (
     where accounts.account_id = moved.account_id
     """,
 )
+
+
+def next_business_day(ledger_dsn: str, today: date) -> date:
+    """The day the bench adds next: today, or the day after the newest posting's business day when
+    that is today or later (a kept ledger measured again on the same day), so each added day is a
+    new one and the daily run never sees a day grow run after run."""
+    with psycopg.connect(ledger_dsn) as conn:
+        row = conn.execute(
+            "select (max(occurred_at) at time zone %(timezone)s)::date from ledger.postings",
+            {"timezone": BUSINESS_TIMEZONE},
+        ).fetchone()
+    newest = row[0] if row else None
+    return today if newest is None or newest < today else newest + timedelta(days=1)
 
 
 def append_postings(

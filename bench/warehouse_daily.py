@@ -15,8 +15,9 @@ refresh of fct_daily_cash_flow against `bench/daily_consolidation.sql` and check
 the same rows. A summary with every target ends the output.
 
 `--reuse DIR` starts from a warehouse an earlier `--keep` left in DIR (its history generated and
-built) and times one more daily run: another --daily-postings on today, with today's statements
-sent again (as a bank re-sends the day's statement), then the full refresh. The accounts are
+built) and times one more daily run: another --daily-postings and their statements on a new
+business day (today, or the day after the newest one when the kept ledger already has today),
+then the full refresh. The accounts are
 registered again first, which writes nothing when the kept run registered them. It is how a
 change to the models is measured at 10,000,000 postings without generating the history again;
 give the --merchants and --statement-share the kept run was made with.
@@ -41,7 +42,12 @@ from bench.bank_statements import (
     register_statement_accounts,
     write_statements,
 )
-from bench.ledger_history import append_postings, register_merchants, verify_ledger
+from bench.ledger_history import (
+    append_postings,
+    next_business_day,
+    register_merchants,
+    verify_ledger,
+)
 from bench.pipeline_run import RunFigures, run_daily_job
 from bench.reconciliation_equality import compare_reconciliation_with_full_refresh
 from fluxo import databases, embedded, pipeline
@@ -261,11 +267,15 @@ def _daily_scenario(
 ) -> Scenario:
     """One business day of postings and statements on the built warehouse, the daily run timed,
     then the full refresh and the reconciliation marts compared with one."""
-    today = business_today()
-    day = append_postings(urls.ledger_dsn, options.merchants, options.daily_postings, today, 1)
-    statements = write_statements(urls.ledger_dsn, home / "landing", accounts, today, today)
+    business_day = next_business_day(urls.ledger_dsn, business_today())
+    day = append_postings(
+        urls.ledger_dsn, options.merchants, options.daily_postings, business_day, 1
+    )
+    statements = write_statements(
+        urls.ledger_dsn, home / "landing", accounts, business_day, business_day
+    )
     print(
-        f"added {day.postings:,} postings on {today} (business day) in {day.seconds:.1f} s, "
+        f"added {day.postings:,} postings on {business_day} (business day) in {day.seconds:.1f} s, "
         f"and {statements.files:,} OFX statements of the day ({statements.lines:,} lines)"
     )
     print(f"    load average before the daily run: {_load_average()}")
