@@ -57,17 +57,22 @@ def ensure_raw_table(conn: psycopg.Connection, table: LedgerTable) -> None:
             key=sql.SQL(key),
         )
     )
-    # The latest load is read by its _loaded_at (data-quality checks, incremental models): an
-    # index keeps that O(one load) however long the history.
+    # The latest load is read by its _loaded_at (data-quality checks, incremental models, dbt's
+    # tests of a daily build): an index keeps that O(one load) however long the history.
     name = table.raw_table.split(".")[1]
     conn.execute(
         sql.SQL("create index if not exists {index} on {raw} (_loaded_at)").format(
             index=sql.Identifier(f"{name}_loaded_at"), raw=sql.SQL(table.raw_table)
         )
     )
+    # Earlier versions indexed _loaded_at twice on some tables; every load paid for both.
+    conn.execute(
+        sql.SQL("drop index if exists {index}").format(
+            index=sql.Identifier("raw", f"ix_{name}_loaded_at")
+        )
+    )
     _ensure_natural_key(conn, table)
     _ensure_added_columns(conn, table)
-    name = table.raw_table.split(".")[1]
     for columns in table.indexes:
         conn.execute(
             sql.SQL("create index if not exists {index} on {raw} ({columns})").format(

@@ -13,7 +13,7 @@ from fluxo.databases import DatabaseUrls
 from ingestion.documents import TOKEN_KEY_ENV
 from ingestion.ledger.balances import merchant_balances
 from ingestion.ledger.load import load_ledger
-from ingestion.ledger.tables import ENTRIES
+from ingestion.ledger.tables import ENTRIES, LEDGER_TABLES
 from ingestion.warehouse import current_watermark
 
 
@@ -162,3 +162,25 @@ def test_ledger_balances_count_only_what_the_warehouse_has_loaded(
     later = current_watermark(warehouse_conn, ENTRIES.watermark_source)
     assert later is not None
     assert merchant_balances(ledger_dsn, later)[merchant_id] == 7_451
+
+
+def test_each_raw_ledger_table_indexes_its_loaded_at_once(
+    dsns: tuple[str, str], warehouse_conn: psycopg.Connection
+) -> None:
+    """Every load maintains every index, so a second one on `_loaded_at` (as earlier versions made
+    on postings, transfers and entries) is dropped by the next load."""
+    ledger_dsn, warehouse_dsn = dsns
+    load_ledger(ledger_dsn, warehouse_dsn)
+    warehouse_conn.execute(
+        "create index if not exists ix_ledger_postings_loaded_at"
+        " on raw.ledger_postings (_loaded_at)"
+    )
+    warehouse_conn.commit()
+    load_ledger(ledger_dsn, warehouse_dsn)
+    rows = warehouse_conn.execute(
+        "select tablename, count(*) from pg_indexes"
+        " where schemaname = 'raw' and tablename = any(%s) and indexdef like '%%(_loaded_at)'"
+        " group by tablename",
+        ([table.raw_table.split(".")[1] for table in LEDGER_TABLES],),
+    ).fetchall()
+    assert dict(rows) == {table.raw_table.split(".")[1]: 1 for table in LEDGER_TABLES}
