@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 from dagster import DagsterEventType, DagsterInstance
+from dagster_dbt import DbtCliResource
 from fastapi.testclient import TestClient
 from psycopg import sql
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,7 +23,7 @@ from fluxo import pipeline
 from fluxo.databases import DatabaseUrls
 from fluxo.demo_onboarding import demo_customer_profiles
 from fluxo.servers import REPO_ROOT
-from orchestration.defs.dbt.project import dbt_project
+from orchestration.defs.dbt.project import DBT_EXECUTABLE, dbt_project
 from orchestration.defs.finance.checks import check_closing_balance_matches_ledger
 from orchestration.defs.openfinance.assets import TRANSACTIONS_KEY
 from orchestration.defs.resources import FluxoDatabases
@@ -105,6 +106,34 @@ def test_every_contracted_not_null_column_is_not_null_in_the_warehouse(
         )
     assert len(declared) > 40
     assert declared <= not_null, declared - not_null
+
+
+def _indexes_on(conn: psycopg.Connection, relation: str, column: str) -> list[str]:
+    """The indexes of the relation whose only column is `column`."""
+    rows = conn.execute(
+        "select index.indexrelid::regclass::text from pg_index as index"
+        " join pg_attribute as attribute on attribute.attrelid = index.indrelid"
+        " where index.indrelid = %s::regclass and attribute.attname = %s"
+        " and index.indkey::text = attribute.attnum::text",
+        (relation, column),
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def test_an_index_added_to_a_model_reaches_a_warehouse_built_without_it(
+    pipeline_run: pipeline.PipelineSummary, warehouse_conn: psycopg.Connection, tmp_path: Path
+) -> None:
+    """dbt creates a model's configured indexes only with its table; the post-hook
+    create_missing_indexes adds one an incremental table lacks, as an upgrade would need."""
+    (index,) = _indexes_on(warehouse_conn, "marts.fct_daily_cash_flow", "postings_loaded_at")
+    warehouse_conn.execute(sql.SQL("drop index {}").format(sql.SQL(index)))
+
+    dbt = DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE)
+    dbt.cli(
+        ["run", "--select", "fct_daily_cash_flow"], target_path=tmp_path, raise_on_error=True
+    ).wait()
+
+    assert len(_indexes_on(warehouse_conn, "marts.fct_daily_cash_flow", "postings_loaded_at")) == 1
 
 
 def test_materializing_every_asset_again_adds_no_row(

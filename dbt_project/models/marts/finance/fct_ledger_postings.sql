@@ -9,7 +9,7 @@
     config(
         materialized='incremental',
         unique_key='posting_id',
-        incremental_strategy='delete+insert',
+        incremental_strategy='replace_reloaded',
         on_schema_change='fail',
         indexes=[
             {'columns': ['posting_id'], 'unique': true},

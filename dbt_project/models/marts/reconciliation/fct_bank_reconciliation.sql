@@ -14,7 +14,9 @@
     (whole connected components of candidate pairs around what is new, changed or in the
     backfill range) and matches those items again; the rest keep their rows, which a full
     refresh would give them too. The warehouse bench checks that equality row by row after its
-    daily run (bench/reconciliation_equality.py).
+    daily run (bench/reconciliation_equality.py). It deletes only the items the list found
+    stored (a previous_business_date), so the day's new items are not looked up a second time:
+    at the 10M bench those deletes took 25.4 s, most of it probing for rows never there.
 
     Each row carries the run that matched it (reconciled_at), so a daily build tests only the
     rows it wrote (macros/reconciliation_tests_since.sql); the unique indexes keep the whole
@@ -32,11 +34,12 @@
         pre_hook=[
             "{% if is_incremental() %}delete from {{ this }} as stored using "
             ~ "{{ ref('int_reconciliation__rebuilt_items') }} as rebuilt "
-            ~ "where rebuilt.item_side = 'ledger' and stored.merchant_id = rebuilt.merchant_id "
+            ~ "where rebuilt.item_side = 'ledger' and rebuilt.previous_business_date is not null "
+            ~ "and stored.merchant_id = rebuilt.merchant_id "
             ~ "and stored.ledger_entry_id = rebuilt.ledger_entry_id{% endif %}",
             "{% if is_incremental() %}delete from {{ this }} as stored using "
             ~ "{{ ref('int_reconciliation__rebuilt_items') }} as rebuilt "
-            ~ "where rebuilt.item_side = 'bank' "
+            ~ "where rebuilt.item_side = 'bank' and rebuilt.previous_business_date is not null "
             ~ "and stored.bank_line_id = rebuilt.bank_line_id{% endif %}",
         ],
         indexes=[
