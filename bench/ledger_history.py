@@ -111,7 +111,17 @@ amounts as (
     from dealt
 )
 
-select gen_random_uuid() as transfer_id, amounts.*,
+-- A UUIDv7 of the transfer's time, as the ledger gives (core_ledger.models.transfer): the
+-- millisecond timestamp in the first 48 bits of a random UUID, version bits 0100 made 0111.
+select encode(
+           set_bit(set_bit(
+               overlay(uuid_send(gen_random_uuid())
+                       placing substring(int8send(
+                           (extract(epoch from amounts.occurred_at) * 1000)::bigint) from 3)
+                       from 1 for 6),
+               52, 1), 53, 1),
+           'hex')::uuid as transfer_id,
+       amounts.*,
        sum(case when is_debit then -amount_minor else amount_minor end)
            over (partition by merchant_index order by n) as moved_minor
 from amounts

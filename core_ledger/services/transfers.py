@@ -30,6 +30,7 @@ from core_ledger.errors import (
     TransferNotFound,
 )
 from core_ledger.models import Transfer
+from core_ledger.models.transfer import new_transfer_id
 from core_ledger.money import format_amount
 from core_ledger.repositories import accounts, transfers
 from core_ledger.repositories.transfers import PostingRow, TransferRow
@@ -294,7 +295,7 @@ def _plan(
 
     plan = _Plan(
         row=TransferRow(
-            transfer_id=uuid.uuid4(),
+            transfer_id=new_transfer_id(),
             tenant_id=owner,
             currency=currency,
             kind=new.kind,
