@@ -108,6 +108,25 @@ def test_every_contracted_not_null_column_is_not_null_in_the_warehouse(
     assert declared <= not_null, declared - not_null
 
 
+def test_every_table_the_build_made_has_statistics(
+    pipeline_run: pipeline.PipelineSummary, warehouse_conn: psycopg.Connection
+) -> None:
+    # dbt_project/macros/analyze_after_build.sql: the models and tests of the same build are
+    # planned with them.
+    manifest = json.loads(dbt_project().manifest_path.read_text())
+    tables = {
+        (node["schema"], node["alias"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["config"]["materialized"] in ("table", "incremental")
+    }
+    with_statistics = set(
+        warehouse_conn.execute("select distinct schemaname, tablename from pg_stats").fetchall()
+    )
+    assert len(tables) > 10
+    assert tables <= with_statistics, tables - with_statistics
+
+
 def _indexes_on(conn: psycopg.Connection, relation: str, column: str) -> list[str]:
     """The indexes of the relation whose only column is `column`."""
     rows = conn.execute(
