@@ -6,14 +6,14 @@
    operations. A first build or a backfill that must look further passes a larger value.
    The newest date is read when the rule's view is built (each run, after the operations) and
    written into it as a literal: against a subquery PostgreSQL guessed that a third of the
-   operations were recent, and each of the 13 rules read all 5 million at the 10M bench. A unit
-   test's operations are a fixture inside the query, so there it stays a subquery. #}
+   operations were recent, and each of the 13 rules read all 5 million at the 10M bench. With no
+   operations yet it is '-infinity', and every rule reads none. A unit test's operations are a
+   fixture inside the query, so there it stays a subquery. #}
 {% macro aml_scan_start() -%}
     {%- set operations = ref('int_compliance__operations') -%}
     {%- if execute and model.resource_type != 'unit_test' -%}
-        {%- set newest = run_query(
-            'select max(business_date)::text from ' ~ operations).columns[0].values()[0] -%}
-        ({{ "'" ~ newest ~ "'::date" if newest else 'null::date' }} - {{ var('aml_scan_days') | int }})
+        {%- set newest = newest_literal(operations, 'business_date', type='date') -%}
+        ({{ newest }} - {{ var('aml_scan_days') | int }})
     {%- else -%}
         (select max(business_date) - {{ var('aml_scan_days') | int }} from {{ operations }})
     {%- endif -%}

@@ -12,5 +12,5 @@
     {%- if not execute or var('ledger_tests_scope', 'latest_load') == 'all' -%}
         {{ return("'-infinity'::timestamptz") }}
     {%- endif -%}
-    {{ return(newest_timestamp('raw._load_watermarks', 'updated_at', "source like 'ledger:%'")) }}
+    {{ return(newest_literal('raw._load_watermarks', 'updated_at', "source like 'ledger:%'")) }}
 {%- endmacro %}

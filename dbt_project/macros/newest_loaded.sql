@@ -1,16 +1,17 @@
-{#- The newest value of a timestamp column of a relation (of the rows a condition keeps), read
-    when the node runs and returned as a literal, '-infinity' when there is none. A literal rather
-    than a subquery: against a subquery's result PostgreSQL guesses a third of the rows are newer,
-    and at 10,000,000 postings it then hashed every ledger entry and transfer to add the day's
-    50,000 (int_compliance__operations: 39 s). Every load-time watermark of an incremental model,
-    of the rebuilt reconciliation items or of a scoped test goes through here. -#}
-{% macro newest_timestamp(relation, column, condition=none) -%}
+{#- The newest value of a column of a relation (of the rows a condition keeps), a timestamptz
+    unless `type` says otherwise, read when the node runs and returned as a literal, '-infinity'
+    when there is none. A literal rather than a subquery: against a subquery's result PostgreSQL
+    guesses a third of the rows are newer, and at 10,000,000 postings it then hashed every ledger
+    entry and transfer to add the day's 50,000 (int_compliance__operations: 39 s). Every
+    load-time watermark of an incremental model, of the rebuilt reconciliation items or of a
+    scoped test, and the AML rules' scan start, go through here. -#}
+{% macro newest_literal(relation, column, condition=none, type='timestamptz') -%}
     {%- set query -%}
         select max({{ column }})::text from {{ relation }}
         {%- if condition %} where {{ condition }}{% endif %}
     {%- endset -%}
     {%- set newest = run_query(query).columns[0].values()[0] -%}
-    {{ return("'" ~ (newest or '-infinity') ~ "'::timestamptz") }}
+    {{ return("'" ~ (newest or '-infinity') ~ "'::" ~ type) }}
 {%- endmacro %}
 
 
@@ -21,6 +22,6 @@
         (select coalesce(max({{ column }}), '-infinity'::timestamptz) from {{ this }}
          {%- if condition %} where {{ condition }}{% endif %})
     {%- else -%}
-        {{ newest_timestamp(this, column, condition) }}
+        {{ newest_literal(this, column, condition) }}
     {%- endif -%}
 {%- endmacro %}

@@ -3,10 +3,10 @@
     with its start (reconciled_at), and every other row was tested by the run that wrote it. The
     mart's unique indexes refuse a duplicate ledger entry or bank line anywhere in the table.
     `--vars '{ledger_tests_scope: all}'` (the Sunday run) tests every row. A literal
-    (newest_timestamp), so the planner reads the rows through the reconciled_at index. -#}
+    (newest_literal), so the planner reads the rows through the reconciled_at index. -#}
 {% macro reconciliation_tests_since(relation) -%}
     {%- if not execute or var('ledger_tests_scope', 'latest_load') == 'all' -%}
         {{ return("'-infinity'::timestamptz") }}
     {%- endif -%}
-    {{ return(newest_timestamp(relation, 'reconciled_at')) }}
+    {{ return(newest_literal(relation, 'reconciled_at')) }}
 {%- endmacro %}

@@ -1,6 +1,6 @@
 {#- The `replace_reloaded` incremental strategy: dbt's delete+insert, for a model whose rows keep
-    the load time they were first given (`loaded_at_column`, default `loaded_at`), as the models
-    do that add what the ledger copy loaded since their newest row.
+    the load time they were first given in a `loaded_at` column, as the models do that add what
+    the ledger copy loaded since their newest row.
 
     A stored row that this run writes again was loaded no later than the newest load stored, so
     only the run's rows loaded by then (or without a load time) look for a stored row to replace.
@@ -21,13 +21,11 @@
         {{ exceptions.raise_compiler_error(
             'replace_reloaded needs a unique_key of one column, not ' ~ unique_key) }}
     {%- endif -%}
-    {%- set loaded_at = config.get('loaded_at_column', 'loaded_at') -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ target }}
     where {{ unique_key }} = any(array(
         select {{ unique_key }} from {{ source }}
-        where {{ loaded_at }} is null
-            or {{ loaded_at }} <= {{ newest_timestamp(target, loaded_at) }}
+        where loaded_at is null or loaded_at <= {{ newest_literal(target, 'loaded_at') }}
     ));
 
     insert into {{ target }} ({{ columns }})

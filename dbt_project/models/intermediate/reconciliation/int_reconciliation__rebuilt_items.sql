@@ -48,11 +48,11 @@ from {{ bank_lines }}
 {% else %}
 {#- What the mart has seen, as literals (macros/newest_loaded.sql): against a subquery's result
     PostgreSQL planned the replaced lines below as a plain subplan over every stored row. -#}
-{%- set ledger_seen = newest_timestamp(stored, 'ledger_loaded_at') -%}
-{%- set openfinance_seen = newest_timestamp(
+{%- set ledger_seen = newest_literal(stored, 'ledger_loaded_at') -%}
+{%- set openfinance_seen = newest_literal(
     stored, 'bank_loaded_at', "bank_source = 'openfinance'"
 ) -%}
-{%- set statement_file_seen = newest_timestamp(
+{%- set statement_file_seen = newest_literal(
     stored, 'bank_loaded_at', "bank_source = 'statement_file'"
 ) -%}
 with recursive new_ledger_items as (
