@@ -37,9 +37,15 @@
    one description containing the other) and how far apart they are. Both relations need
    merchant_id, currency, signed_amount_minor, business_date and description; the ledger one
    ledger_item_id and occurred_at, the bank one bank_line_id and booked_at. Two equi-joins (on the
-   amount, on the date) rather than one on the merchant, so the pairs stay few. #}
+   amount, on the date) rather than one on the merchant, so the pairs stay few.
+
+   The business-day gap cannot use an index, so the window is also bounded in calendar days,
+   which the (merchant_id, business_date, signed_amount_minor) indexes of both sides can: every
+   7 calendar days add exactly 5 to business_day_number, so dates 7 * (window // 5 + 1) or more
+   days apart are more than `window` business days apart, and the bound drops no pair. #}
 {% macro reconciliation_candidate_pairs(ledger_relation, bank_relation) -%}
     {%- set window_days = var('reconciliation_date_window_business_days') | int -%}
+    {%- set window_calendar_days = 7 * (window_days // 5 + 1) - 1 -%}
     {%- set tolerance = var('reconciliation_amount_tolerance_minor') | int -%}
     {%- set business_day_gap -%}
         abs({{ business_day_number('bank.business_date') }}
@@ -60,6 +66,8 @@
         on bank.merchant_id = ledger.merchant_id
         and bank.currency = ledger.currency
         and bank.signed_amount_minor = ledger.signed_amount_minor
+        and bank.business_date between ledger.business_date - {{ window_calendar_days }}
+            and ledger.business_date + {{ window_calendar_days }}
     where {{ business_day_gap }} <= {{ window_days }}
 
     union all

@@ -141,13 +141,17 @@ def _indexes_on(conn: psycopg.Connection, relation: str, column: str) -> list[st
     return [name for (name,) in rows]
 
 
-def test_an_index_added_to_a_model_reaches_a_warehouse_built_without_it(
+def test_a_warehouse_built_before_an_index_change_gets_the_configured_indexes(
     pipeline_run: pipeline.PipelineSummary, warehouse_conn: psycopg.Connection, tmp_path: Path
 ) -> None:
     """dbt creates a model's configured indexes only with its table; the post-hook
-    create_missing_indexes adds one an incremental table lacks, as an upgrade would need."""
+    sync_configured_indexes adds one an incremental table lacks and drops one its config no
+    longer lists, as an upgrade needs."""
     (index,) = _indexes_on(warehouse_conn, "marts.fct_daily_cash_flow", "postings_loaded_at")
     warehouse_conn.execute(sql.SQL("drop index {}").format(sql.SQL(index)))
+    warehouse_conn.execute(
+        "create index cash_flow_by_currency on marts.fct_daily_cash_flow (currency)"
+    )
 
     dbt = DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE)
     dbt.cli(
@@ -155,6 +159,7 @@ def test_an_index_added_to_a_model_reaches_a_warehouse_built_without_it(
     ).wait()
 
     assert len(_indexes_on(warehouse_conn, "marts.fct_daily_cash_flow", "postings_loaded_at")) == 1
+    assert _indexes_on(warehouse_conn, "marts.fct_daily_cash_flow", "currency") == []
 
 
 def test_materializing_every_asset_again_adds_no_row(

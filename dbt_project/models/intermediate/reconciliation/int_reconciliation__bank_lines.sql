@@ -16,8 +16,7 @@
         pre_hook="{% if is_incremental() %}delete from {{ this }} where bank_source = 'openfinance'{% endif %}",
         indexes=[
             {'columns': ['bank_line_id'], 'unique': true},
-            {'columns': ['merchant_id', 'signed_amount_minor', 'business_date']},
-            {'columns': ['merchant_id', 'business_date']},
+            {'columns': ['merchant_id', 'business_date', 'signed_amount_minor']},
             {'columns': ['business_date']},
             {'columns': ['bank_source', 'loaded_at']},
         ],

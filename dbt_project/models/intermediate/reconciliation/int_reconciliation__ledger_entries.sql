@@ -1,7 +1,8 @@
 {#- Ledger entries as reconciliation sees them, with the bank account an entry that finds no bank
     line is reported under: the merchant's first registered account (Open Finance first).
-    Incremental, indexed for the matcher's look-ups (by merchant and amount, by merchant and
-    date): a daily run adds the entries loaded since the newest one here (entries are
+    Incremental, indexed for the matcher's look-ups (by merchant, date range and amount; the
+    date before the amount, so a day's entries go in at one place per merchant rather than at
+    random pages of the index): a daily run adds the entries loaded since the newest one here (entries are
     append-only), and int_reconciliation__rebuilt_items probes it item by item.
 
     A merchant's first account changes when it registers an account: a run also takes again,
@@ -17,8 +18,7 @@
         on_schema_change='fail',
         indexes=[
             {'columns': ['ledger_item_id'], 'unique': true},
-            {'columns': ['merchant_id', 'signed_amount_minor', 'business_date']},
-            {'columns': ['merchant_id', 'business_date']},
+            {'columns': ['merchant_id', 'business_date', 'signed_amount_minor']},
             {'columns': ['business_date']},
             {'columns': ['loaded_at']},
         ],
