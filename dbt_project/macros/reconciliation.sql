@@ -42,7 +42,8 @@
    The business-day gap cannot use an index, so the window is also bounded in calendar days,
    which the (merchant_id, business_date, signed_amount_minor) indexes of both sides can: every
    7 calendar days add exactly 5 to business_day_number, so dates 7 * (window // 5 + 1) or more
-   days apart are more than `window` business days apart, and the bound drops no pair. #}
+   days apart are more than `window` business days apart, and the bound drops no pair. It is
+   written from both sides, since an index is used only for a bound on its own column. #}
 {% macro reconciliation_candidate_pairs(ledger_relation, bank_relation) -%}
     {%- set window_days = var('reconciliation_date_window_business_days') | int -%}
     {%- set window_calendar_days = 7 * (window_days // 5 + 1) - 1 -%}
@@ -68,6 +69,8 @@
         and bank.signed_amount_minor = ledger.signed_amount_minor
         and bank.business_date between ledger.business_date - {{ window_calendar_days }}
             and ledger.business_date + {{ window_calendar_days }}
+        and ledger.business_date between bank.business_date - {{ window_calendar_days }}
+            and bank.business_date + {{ window_calendar_days }}
     where {{ business_day_gap }} <= {{ window_days }}
 
     union all

@@ -15,6 +15,9 @@ def test_settings_follow_the_machine_memory() -> None:
     assert embedded.server_settings(8 * GIB)["shared_buffers"] == "1024MB"
     assert embedded.server_settings(64 * GIB)["shared_buffers"] == "2048MB"
     assert embedded.server_settings(8 * GIB)["effective_cache_size"] == "4096MB"
+    assert embedded.server_settings(1 * GIB)["work_mem"] == "4MB"
+    assert embedded.server_settings(24 * GIB)["work_mem"] == "96MB"
+    assert embedded.server_settings(128 * GIB)["work_mem"] == "256MB"
 
 
 def _running(admin_url: str, names: list[str]) -> dict[str, int]:
