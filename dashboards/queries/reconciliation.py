@@ -85,10 +85,13 @@ def daily_differences(merchant_id: str | None, first: date, last: date) -> pd.Da
     )
 
 
-def item(reconciliation_item_id: str) -> pd.DataFrame:
-    """One item with both sides, for the drill-down."""
+def item(reconciliation_item_id: str, business_date: date) -> pd.DataFrame:
+    """One item with both sides, for the drill-down. Found through its business date's index:
+    the mart keeps no index on the item id, a hash that would take each day's items at random
+    pages of the index."""
     return read_marts(
         "select * from marts.fct_bank_reconciliation "
-        "where reconciliation_item_id = :reconciliation_item_id",
-        {"reconciliation_item_id": reconciliation_item_id},
+        "where business_date = :business_date "
+        "and reconciliation_item_id = :reconciliation_item_id",
+        {"reconciliation_item_id": reconciliation_item_id, "business_date": business_date},
     )
