@@ -34,8 +34,17 @@ def dispose_all_engines() -> None:
     """Close every pooled connection. Pools cached by the code under test (the dashboard's
     st.connection, for one) would otherwise outlive the database or server a test removes, and log
     errors when finalized at exit."""
-    for engine in [obj for obj in gc.get_objects() if isinstance(obj, Engine)]:
+    for engine in [obj for obj in gc.get_objects() if _is_engine(obj)]:
         engine.dispose()
+
+
+def _is_engine(obj: object) -> bool:
+    # The heap holds weak proxies too (the browser test's); isinstance on one whose referent is
+    # gone raises ReferenceError.
+    try:
+        return isinstance(obj, Engine)
+    except ReferenceError:
+        return False
 
 
 @pytest.fixture(scope="session")
