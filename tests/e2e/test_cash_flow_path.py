@@ -23,6 +23,7 @@ from fluxo import pipeline
 from fluxo.databases import DatabaseUrls
 from fluxo.demo_onboarding import demo_customer_profiles
 from fluxo.servers import REPO_ROOT
+from orchestration.defs.dbt.coverage import declared_unit_tests, unexecuted_tests
 from orchestration.defs.dbt.project import DBT_EXECUTABLE, dbt_project
 from orchestration.defs.finance.checks import check_closing_balance_matches_ledger
 from orchestration.defs.openfinance.assets import TRANSACTIONS_KEY
@@ -139,6 +140,25 @@ def _indexes_on(conn: psycopg.Connection, relation: str, column: str) -> list[st
         (relation, column),
     ).fetchall()
     return [name for (name,) in rows]
+
+
+def test_every_dbt_unit_test_runs_and_passes(
+    pipeline_run: pipeline.PipelineSummary, tmp_path: Path
+) -> None:
+    """The daily build leaves the unit tests out (orchestration/defs/dbt/assets.py); here each
+    one runs, against the warehouse the pipeline built (dbt reads the models' columns there)."""
+    dbt = DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE)
+    invocation = dbt.cli(
+        ["test", "--select", "test_type:unit"], target_path=tmp_path, raise_on_error=False
+    ).wait()
+    run_results = invocation.get_artifact("run_results.json")
+    declared = declared_unit_tests(invocation.get_artifact("manifest.json"))
+
+    assert len(declared) >= 29  # the unit tests the project declares today
+    assert unexecuted_tests(declared, run_results) == []
+    assert [
+        result["unique_id"] for result in run_results["results"] if result["status"] != "pass"
+    ] == []
 
 
 def test_a_warehouse_built_before_an_index_change_gets_the_configured_indexes(

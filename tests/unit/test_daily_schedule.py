@@ -9,7 +9,7 @@ from dagster._core.storage.tags import PARTITION_NAME_TAG
 
 from orchestration.defs.daily import DAILY_JOB, daily_job, daily_schedule
 from orchestration.defs.daily.schedules import previous_business_date
-from orchestration.defs.dbt.assets import FULL_LEDGER_TESTS_TAG, dbt_build_args
+from orchestration.defs.dbt.assets import DBT_BUILD, FULL_LEDGER_TESTS_TAG, dbt_build_args
 from orchestration.defs.openfinance import OpenFinanceSource, openfinance_assets
 from orchestration.defs.partitions import (
     CATCH_UP_TAG,
@@ -53,7 +53,7 @@ def test_once_a_week_the_nights_build_tests_every_ledger_row() -> None:
     # 2026-03-15 is a Sunday; 04:00 UTC is 01:00 in São Paulo.
     sunday = evaluate(datetime(2026, 3, 15, 4, 0, tzinfo=UTC))
     assert sunday.partition_key == "2026-03-14"
-    assert json.loads(dbt_build_args({**sunday.tags, PARTITION_NAME_TAG: "2026-03-14"})[2]) == {
+    assert json.loads(dbt_build_args({**sunday.tags, PARTITION_NAME_TAG: "2026-03-14"})[-1]) == {
         "backfill_from": "2026-03-14",
         "backfill_to": "2026-03-14",
         "ledger_tests_scope": "all",
@@ -62,7 +62,7 @@ def test_once_a_week_the_nights_build_tests_every_ledger_row() -> None:
     assert FULL_LEDGER_TESTS_TAG not in monday.tags
     assert (
         "ledger_tests_scope"
-        not in dbt_build_args({**monday.tags, PARTITION_NAME_TAG: "2026-03-15"})[2]
+        not in dbt_build_args({**monday.tags, PARTITION_NAME_TAG: "2026-03-15"})[-1]
     )
 
 
@@ -86,7 +86,7 @@ def test_a_single_day_run_rebuilds_that_day_in_dbt() -> None:
     tags = {PARTITION_NAME_TAG: "2026-03-09"}
     assert business_days_of_run(tags) == (date(2026, 3, 9), date(2026, 3, 9))
     assert dbt_build_args(tags) == [
-        "build",
+        *DBT_BUILD,
         "--vars",
         '{"backfill_from": "2026-03-09", "backfill_to": "2026-03-09"}',
     ]
@@ -95,7 +95,9 @@ def test_a_single_day_run_rebuilds_that_day_in_dbt() -> None:
 def test_a_range_run_passes_its_range_to_dbt() -> None:
     tags = business_days_tags(dg.PartitionKeyRange("2026-02-01", "2026-02-28"))
     assert business_days_of_run(tags) == (date(2026, 2, 1), date(2026, 2, 28))
-    assert dbt_build_args(tags)[2] == '{"backfill_from": "2026-02-01", "backfill_to": "2026-02-28"}'
+    assert (
+        dbt_build_args(tags)[-1] == '{"backfill_from": "2026-02-01", "backfill_to": "2026-02-28"}'
+    )
 
 
 def test_a_catch_up_run_builds_incrementally_without_vars() -> None:
@@ -104,15 +106,17 @@ def test_a_catch_up_run_builds_incrementally_without_vars() -> None:
         CATCH_UP_TAG: "true",
     }
     assert business_days_of_run(tags) == (date(2026, 3, 1), date(2026, 3, 10))
-    assert dbt_build_args(tags) == ["build"]
+    assert dbt_build_args(tags) == list(DBT_BUILD)
 
 
 def test_an_unpartitioned_run_builds_without_vars() -> None:
     assert business_days_of_run({"dagster/backfill": "abc"}) is None
-    assert dbt_build_args({}) == ["build"]
+    assert dbt_build_args({}) == list(DBT_BUILD)
 
 
 def test_a_run_told_a_range_to_rebuild_passes_it_to_dbt() -> None:
     tags = rebuild_tags(dg.PartitionKeyRange("2026-02-01", "2026-02-28"))
     assert business_days_of_run(tags) is None  # it loads no partition
-    assert dbt_build_args(tags)[2] == '{"backfill_from": "2026-02-01", "backfill_to": "2026-02-28"}'
+    assert (
+        dbt_build_args(tags)[-1] == '{"backfill_from": "2026-02-01", "backfill_to": "2026-02-28"}'
+    )

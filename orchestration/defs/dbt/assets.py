@@ -14,7 +14,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.defs.dbt.coverage import declared_tests, unexecuted_tests
+from orchestration.defs.dbt.coverage import declared_data_tests, unexecuted_tests
 from orchestration.defs.dbt.project import dbt_profile_env
 from orchestration.defs.partitions import business_days_to_rebuild
 from orchestration.defs.resources import FluxoDatabases
@@ -22,6 +22,7 @@ from orchestration.defs.resources import FluxoDatabases
 # A run with this tag tests every ledger row, not only the latest load's (see
 # dbt_project/macros/ledger_tests_since.sql); the nightly schedule sets it once a week.
 FULL_LEDGER_TESTS_TAG = "fluxo/full_ledger_tests"
+DBT_BUILD = ("build", "--exclude-resource-type", "unit_test")
 
 
 class FluxoDbtTranslator(DagsterDbtTranslator):
@@ -54,25 +55,31 @@ def build_dbt_assets(project: DbtProject) -> dg.AssetsDefinition:
         yield from build.stream()
         if context.is_subset:  # a partial build runs only its own models' tests
             return
-        manifest = build.get_artifact("manifest.json")
-        missing = unexecuted_tests(manifest, build.get_artifact("run_results.json"))
+        declared = declared_data_tests(build.get_artifact("manifest.json"))
+        missing = unexecuted_tests(declared, build.get_artifact("run_results.json"))
         if missing:
             raise dg.Failure(
-                description=f"{len(missing)} declared dbt tests did not run",
+                description=f"{len(missing)} declared dbt data tests did not run",
                 metadata={"tests_not_run": missing[:50]},
             )
-        context.log.info(f"every declared dbt test ran: {len(declared_tests(manifest))}")
+        context.log.info(f"every declared dbt data test ran: {len(declared)}")
 
     return fluxo_dbt_models
 
 
 def dbt_build_args(run_tags: Mapping[str, str]) -> list[str]:
-    """`dbt build`, told which business dates the run covers (the scheduled day, a backfill's
-    range), so the incremental marts rebuild those days even when no new posting touched them,
-    and whether to test every ledger row."""
+    """`dbt build` of the models and their data tests, told which business dates the run covers
+    (the scheduled day, a backfill's range), so the incremental marts rebuild those days even
+    when no new posting touched them, and whether to test every ledger row.
+
+    Without the unit tests, as dbt advises for production: they test the models' logic on fixed
+    inputs, so a run's data cannot change their result; the test suite runs every one of them
+    and checks none was left out. At the 10M bench they took 6.0 s of the daily build's node
+    time."""
+    args = list(DBT_BUILD)
     build_vars: dict[str, str] = {}
     if (days := business_days_to_rebuild(run_tags)) is not None:
         build_vars.update(backfill_from=days[0].isoformat(), backfill_to=days[1].isoformat())
     if FULL_LEDGER_TESTS_TAG in run_tags:
         build_vars["ledger_tests_scope"] = "all"
-    return ["build", "--vars", json.dumps(build_vars)] if build_vars else ["build"]
+    return [*args, "--vars", json.dumps(build_vars)] if build_vars else args
