@@ -1,5 +1,5 @@
 """The warehouse's daily run as the bench times it: the project's own daily job (every ingestion
-asset, the whole dbt build with its data and unit tests, every asset check), run in process by
+asset, the whole dbt build with its data tests, every asset check), run in process by
 `fluxo.pipeline.materialize_all` as `fluxo pipeline run` runs it, with each stage's time read back
 from the run's event log and dbt's run results.
 """
