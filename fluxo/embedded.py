@@ -71,7 +71,7 @@ def server_settings(memory_bytes: int) -> dict[str, str]:
     the memory for buffers (at most 2 GB) rather than a dedicated server's quarter.
 
     Each sort or hash of a query may take work_mem (a parallel query once per worker), and dbt
-    runs two models at a time, so it is a 256th of the memory (96 MB on 24 GB), between
+    runs two models at a time, so it is a 256th of the memory (96 MB on 24 GiB), between
     PostgreSQL's 4 MB and 256 MB. At the 10M bench fct_daily_reconciliation sorted its 1.6M item
     sides on disk with 32 MB: 6.0 s, 3.3 s with 64 MB."""
     megabytes = memory_bytes // 2**20

@@ -22,6 +22,7 @@ from orchestration.defs.resources import FluxoDatabases
 # A run with this tag tests every ledger row, not only the latest load's (see
 # dbt_project/macros/ledger_tests_since.sql); the nightly schedule sets it once a week.
 FULL_LEDGER_TESTS_TAG = "fluxo/full_ledger_tests"
+# The daily job's dbt command: every model and data test, no unit test (see dbt_build_args).
 DBT_BUILD = ("build", "--exclude-resource-type", "unit_test")
 
 

@@ -2,8 +2,8 @@
     line is reported under: the merchant's first registered account (Open Finance first).
     Incremental, indexed for the matcher's look-ups (by merchant, date range and amount; the
     date before the amount, so a day's entries go in at one place per merchant rather than at
-    random pages of the index): a daily run adds the entries loaded since the newest one here (entries are
-    append-only), and int_reconciliation__rebuilt_items probes it item by item.
+    random pages of the index): a daily run adds the entries loaded since the newest one here
+    (entries are append-only), and int_reconciliation__rebuilt_items probes it item by item.
 
     A merchant's first account changes when it registers an account: a run also takes again,
     from here, the entries of every merchant with an account registered since the newest entry
