@@ -97,3 +97,12 @@
             or position({{ bank_text }} in {{ ledger_text }}) > 0
         )
 {%- endmacro %}
+
+{# Whether fct_bank_reconciliation may hold a row of an item int_reconciliation__rebuilt_items
+   lists: one it held when the list was made, or any item when the mart has matched rows since
+   the list was made (that run stored the list's new items; materializing the mart again without
+   a new list must replace them, not insert them twice). #}
+{% macro rebuilt_item_was_stored(rebuilt) -%}
+    ({{ rebuilt }}.previous_business_date is not null
+     or {{ rebuilt }}.listed_at < {{ newest_literal(this, 'reconciled_at') }})
+{%- endmacro %}

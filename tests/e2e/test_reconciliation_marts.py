@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from dagster_dbt import DbtCliResource
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,6 +31,7 @@ from ingestion.openfinance.simulator import (
     Discrepancy,
     OpenFinanceSimulator,
 )
+from orchestration.defs.dbt.project import DBT_EXECUTABLE, dbt_project
 
 DEMO_MERCHANTS = [profile.merchant_id for profile in MERCHANTS]
 RECONCILIATION_MARTS = {"marts/fct_bank_reconciliation", "marts/fct_daily_reconciliation"}
@@ -358,3 +360,29 @@ def test_an_account_registered_after_a_run_is_reconciled_by_the_next(
         rebuilt_from=("int_reconciliation__ledger_entries", "int_reconciliation__bank_lines"),
     )
     assert differing == dict.fromkeys(differing, 0)
+
+
+def test_the_mart_materialized_again_alone_keeps_its_rows(
+    pipeline_run: pipeline.PipelineSummary, database_urls: DatabaseUrls, tmp_path: Path
+) -> None:
+    """fct_bank_reconciliation materialized without a new list of rebuilt items (one asset from
+    the Dagster UI, say) replaces the listed items, which the last run stored, rather than
+    inserting them a second time."""
+
+    def rows() -> list[tuple[object, ...]]:
+        with psycopg.connect(database_urls.warehouse_dsn) as conn:
+            return conn.execute(
+                "select reconciliation_item_id, status, ledger_entry_id, bank_line_id,"
+                " difference_minor from marts.fct_bank_reconciliation order by 1"
+            ).fetchall()
+
+    before = rows()
+    dbt = DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE)
+    for _ in range(2):
+        dbt.cli(
+            ["run", "--select", "fct_bank_reconciliation"],
+            target_path=tmp_path,
+            raise_on_error=True,
+        ).wait()
+
+    assert before and rows() == before

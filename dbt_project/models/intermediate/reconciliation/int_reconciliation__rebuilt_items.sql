@@ -39,11 +39,12 @@ select
     null::text as bank_line_id,
     null::text as previous_bank_source,
     null::text as previous_bank_account_id,
-    null::date as previous_business_date
+    null::date as previous_business_date,
+    current_timestamp as listed_at
 from {{ ledger_entries }}
 union all
 select
-    'bank', null, merchant_id, null, bank_line_id, null, null, null
+    'bank', null, merchant_id, null, bank_line_id, null, null, null, current_timestamp
 from {{ bank_lines }}
 {% else %}
 {#- What the mart has seen, as literals (macros/newest_loaded.sql): against a subquery's result
@@ -206,7 +207,8 @@ select
     items.bank_line_id,
     previous.bank_source as previous_bank_source,
     previous.bank_account_id as previous_bank_account_id,
-    least(previous.ledger_business_date, previous.bank_business_date) as previous_business_date
+    least(previous.ledger_business_date, previous.bank_business_date) as previous_business_date,
+    current_timestamp as listed_at
 from items
 left join lateral (
     select stored.bank_source, stored.bank_account_id, stored.ledger_business_date,

@@ -41,12 +41,12 @@
         pre_hook=[
             "{% if is_incremental() %}delete from {{ this }} as stored using "
             ~ "{{ ref('int_reconciliation__rebuilt_items') }} as rebuilt "
-            ~ "where rebuilt.item_side = 'ledger' and rebuilt.previous_business_date is not null "
+            ~ "where rebuilt.item_side = 'ledger' and {{ rebuilt_item_was_stored('rebuilt') }} "
             ~ "and stored.merchant_id = rebuilt.merchant_id "
             ~ "and stored.ledger_entry_id = rebuilt.ledger_entry_id{% endif %}",
             "{% if is_incremental() %}delete from {{ this }} as stored using "
             ~ "{{ ref('int_reconciliation__rebuilt_items') }} as rebuilt "
-            ~ "where rebuilt.item_side = 'bank' and rebuilt.previous_business_date is not null "
+            ~ "where rebuilt.item_side = 'bank' and {{ rebuilt_item_was_stored('rebuilt') }} "
             ~ "and stored.bank_line_id = rebuilt.bank_line_id{% endif %}",
         ],
         indexes=[
