@@ -134,7 +134,7 @@ labels = {
     f"{row.ledger_description or row.bank_description or ''}"
     for row in unmatched.itertuples()
 }
-business_dates = {row.reconciliation_item_id: row.business_date for row in unmatched.itertuples()}
+business_dates = dict(zip(unmatched.reconciliation_item_id, unmatched.business_date, strict=True))
 item_id = st.selectbox("Pendência", list(labels), format_func=labels.__getitem__, key="item")
 detail = reconciliation.item(item_id, business_dates[item_id]).iloc[0]
 sides = st.columns(2)
