@@ -3,8 +3,9 @@
 fct_bank_reconciliation's matcher is greedy in one global order and a daily run matches again
 only the components of candidate pairs around what changed; this keeps the incremental tables,
 rebuilds the marts from scratch with dbt and compares the two row by row, printing the result.
-The e2e test of a bank account registered between two runs compares the same way, rebuilding
-from the intermediate tables too.
+The bench compares the staged statement lines the same way (an incremental model as well), and
+the e2e test of a bank account registered between two runs compares them all, rebuilding from
+the staged lines and the intermediate tables.
 """
 
 from collections.abc import Sequence
@@ -25,11 +26,11 @@ def compare_reconciliation_with_full_refresh(
     warehouse_dsn: str,
     home: Path,
     relations: Sequence[str] = RECONCILIATION_MARTS,
-    rebuilt_from: Sequence[str] = ("int_reconciliation__rebuilt_items",),
+    rebuilt: Sequence[str] = ("int_reconciliation__rebuilt_items+",),
 ) -> dict[str, int]:
     """Rows that differ (both ways) between each relation ("schema.table") as the incremental
-    runs left it and after `dbt run --full-refresh` of the models `rebuilt_from` and every model
-    downstream of them."""
+    runs left it and after `dbt run --full-refresh` of the models the dbt selectors `rebuilt`
+    name ("model+": the model and every model downstream of it)."""
     copies = {relation: "bench.incremental_" + relation.replace(".", "_") for relation in relations}
     with psycopg.connect(warehouse_dsn, autocommit=True) as warehouse:
         warehouse.execute("create schema if not exists bench")
@@ -39,7 +40,7 @@ def compare_reconciliation_with_full_refresh(
 
     dbt = DbtCliResource(project_dir=dbt_project(), dbt_executable=DBT_EXECUTABLE)
     invocation = dbt.cli(
-        ["run", "--full-refresh", "--select", " ".join(f"{model}+" for model in rebuilt_from)],
+        ["run", "--full-refresh", "--select", " ".join(rebuilt)],
         target_path=home / "dbt-reconciliation-full-refresh",
         raise_on_error=True,
     )

@@ -288,6 +288,13 @@ def _daily_scenario(
     _print_full_refresh(full_refresh)
     print("reconciliation marts after the daily run, against a full refresh:")
     compare_reconciliation_with_full_refresh(urls.warehouse_dsn, home)
+    print("staged statement lines after the daily run, against a full refresh:")
+    compare_reconciliation_with_full_refresh(
+        urls.warehouse_dsn,
+        home,
+        relations=("staging.stg_statements__lines",),
+        rebuilt=("stg_statements__lines",),
+    )
     return Scenario(history_postings, daily, full_refresh)
 
 

@@ -2,12 +2,16 @@
     the test runs (a config is rendered when the project is parsed, before any load or build):
     - `__ledger_tests_since__`: the start of the latest ledger load (ledger_tests_since.sql);
     - `__reconciliation_tests_since__`: the latest matching run of fct_bank_reconciliation
-      (reconciliation_tests_since.sql). -#}
+      (reconciliation_tests_since.sql);
+    - `__statement_tests_since__`: the latest statement file load (statement_tests_since.sql). -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where -%}
         {%- if '__ledger_tests_since__' in where -%}
             {%- set where = where | replace('__ledger_tests_since__', ledger_tests_since()) -%}
+        {%- endif -%}
+        {%- if '__statement_tests_since__' in where -%}
+            {%- set where = where | replace('__statement_tests_since__', statement_tests_since()) -%}
         {%- endif -%}
         {%- if '__reconciliation_tests_since__' in where -%}
             {%- set where = where | replace(

@@ -79,8 +79,7 @@ def late_account(
     landing folder: the first matches a line on its day, the second a line booked the next day,
     the third is missing from the bank, and the bank adds a fee. Its account is not registered:
     the first run loads its lines as a bank account of no merchant."""
-    first_day = datetime.now(SAO_PAULO).date() - timedelta(days=8)
-    second_day = first_day + timedelta(days=1)
+    first_day, second_day = _late_days()
     entries = [
         ("e2e-tardio-1", "credit", "1234.56", first_day, "10:00", "Pix recebido Joana"),
         ("e2e-tardio-2", "debit", "310.00", first_day, "15:00", "Boleto atacadista"),
@@ -105,15 +104,26 @@ def late_account(
                 },
             )
             assert response.status_code in (201, 409), response.text
-    lines = [
+    landing = Settings().home_dir / "landing"
+    landing.mkdir(parents=True, exist_ok=True)
+    _write_ofx(landing / "mercado_tardio.ofx", _late_lines(), first_day, second_day, "911.66")
+    return LATE
+
+
+def _late_days() -> tuple[date, date]:
+    """The two days of the late merchant's entries and statement."""
+    first_day = datetime.now(SAO_PAULO).date() - timedelta(days=8)
+    return first_day, first_day + timedelta(days=1)
+
+
+def _late_lines() -> list[tuple[str, str, str, str, str]]:
+    """The late merchant's bank lines: FITID, type, posted at, amount, memo."""
+    first_day, second_day = _late_days()
+    return [
         ("tardio-1", "CREDIT", f"{first_day:%Y%m%d}100500", "1234.56", "Pix recebido Joana"),
         ("tardio-2", "DEBIT", f"{second_day:%Y%m%d}090000", "-310.00", "Boleto atacadista"),
         ("tardio-fee", "DEBIT", f"{second_day:%Y%m%d}235900", "-12.90", "Tarifa mensal"),
     ]
-    landing = Settings().home_dir / "landing"
-    landing.mkdir(parents=True, exist_ok=True)
-    _write_ofx(landing / "mercado_tardio.ofx", lines, first_day, second_day, "911.66")
-    return LATE
 
 
 def _write_ofx(
@@ -330,6 +340,16 @@ def test_an_account_registered_after_a_run_is_reconciled_by_the_next(
             response = api.put(f"/v1/merchants/{merchant}/bank-accounts/statement_file/{account}")
         assert response.status_code == 201, response.text
         settings = Settings()
+        # And the bank's statement of the second day, which lists two of its lines again: the
+        # next run stages them from it, one transaction each.
+        second_day = _late_days()[1]
+        _write_ofx(
+            settings.home_dir / "landing" / "mercado_tardio_dia2.ofx",
+            [line for line in _late_lines() if line[0] in ("tardio-2", "tardio-fee")],
+            second_day,
+            second_day,
+            "911.66",
+        )
         again = pipeline.materialize_all(settings.home_dir / "logs" / "pipeline.log")
         assert again.success, again
 
@@ -339,6 +359,12 @@ def test_an_account_registered_after_a_run_is_reconciled_by_the_next(
             ("only_in_bank", merchant, account, None, "tardio-fee"),
             ("only_in_ledger", merchant, account, "e2e-tardio-3", None),
         ]
+        staged = warehouse.execute(
+            "select fitid, file_count from staging.stg_statements__lines"
+            " where bank_account_id = %s order by fitid",
+            (account,),
+        ).fetchall()
+        assert staged == [("tardio-1", 1), ("tardio-2", 2), ("tardio-fee", 2)]
         # An incremental run: it matched again what the registration changed, not everything.
         counts = warehouse.execute(
             "select (select count(*) from intermediate.int_reconciliation__rebuilt_items),"
@@ -352,12 +378,13 @@ def test_an_account_registered_after_a_run_is_reconciled_by_the_next(
         database_urls.warehouse_dsn,
         settings.home_dir,
         relations=(
+            "staging.stg_statements__lines",
             "intermediate.int_reconciliation__ledger_entries",
             "intermediate.int_reconciliation__bank_lines",
             "marts.fct_bank_reconciliation",
             "marts.fct_daily_reconciliation",
         ),
-        rebuilt_from=("int_reconciliation__ledger_entries", "int_reconciliation__bank_lines"),
+        rebuilt=("int_reconciliation__ledger_entries+", "stg_statements__lines+"),
     )
     assert differing == dict.fromkeys(differing, 0)
 
