@@ -67,7 +67,7 @@ def _specs(suite: TableSuite) -> list[dg.AssetCheckSpec]:
                 FRESHNESS_CHECK,
                 asset=suite.asset_key,
                 description=f"Great Expectations: {table} was loaded or built within "
-                f"{suite.freshness_max_age}.",
+                f"{suite.freshness_max_age()}.",
             )
         )
     return specs
@@ -106,7 +106,7 @@ def build_quality_checks(suite: TableSuite) -> dg.AssetChecksDefinition:
                 "baseline_rows": baseline.rows if baseline else "none",
                 "baseline_loads": baseline.loads if baseline else 0,
             },
-            FRESHNESS_CHECK: {"max_age": str(suite.freshness_max_age)},
+            FRESHNESS_CHECK: {"max_age": str(suite.freshness_max_age())},
         }
         for check_name, severity in (
             (VALUES_CHECK, dg.AssetCheckSeverity.ERROR),

@@ -18,7 +18,7 @@ import dagster as dg
 import psycopg
 
 from ingestion.business_day import business_today
-from ingestion.kyc.client import DEFAULT_RESCREEN_AFTER_DAYS
+from ingestion.kyc.client import KycSettings
 from orchestration.defs.quality import scopes
 
 if TYPE_CHECKING:
@@ -98,10 +98,11 @@ class TableSuite:
     critical: Callable[[], list[Expectation]]
     # None: the table has no freshness of its own (it is as fresh as the marts it derives from).
     freshness: Callable[[timedelta], list[Expectation]] | None = None
-    freshness_max_age: timedelta = DAILY
+    # How old the newest row may be: read when the checks run, since a setting may decide it.
+    freshness_max_age: Callable[[], timedelta] = lambda: DAILY
 
     def freshness_expectations(self) -> list[Expectation]:
-        return self.freshness(self.freshness_max_age) if self.freshness else []
+        return self.freshness(self.freshness_max_age()) if self.freshness else []
 
     def columns(self) -> tuple[str, ...]:
         """The columns the suites look at, read once for all of them."""
@@ -117,6 +118,13 @@ def _not_null(*columns: str) -> list[Expectation]:
     import great_expectations as gx
 
     return [gx.expectations.ExpectColumnValuesToNotBeNull(column=c) for c in columns]
+
+
+def _kyc_rescreening_period() -> timedelta:
+    """A company is looked up again only when new, changed or due for re-screening: with none
+    of those, the newest answer may be a re-screening period old (FLUXO_KYC_RESCREEN_AFTER_DAYS),
+    and a day."""
+    return timedelta(days=KycSettings().rescreen_after_days) + DAILY
 
 
 def _newest_load_within(max_age: timedelta) -> list[Expectation]:
@@ -366,7 +374,7 @@ SUITES: tuple[TableSuite, ...] = (
         read_scope=_latest_load_of("raw.ledger_postings"),
         critical=_ledger_postings,
         freshness=_newest_load_within,
-        freshness_max_age=DAILY,
+        freshness_max_age=lambda: DAILY,
     ),
     TableSuite(
         name="openfinance_transactions",
@@ -375,7 +383,7 @@ SUITES: tuple[TableSuite, ...] = (
         read_scope=_latest_load_of("raw.openfinance_transactions"),
         critical=_openfinance_transactions,
         freshness=_newest_load_within,
-        freshness_max_age=DAILY,
+        freshness_max_age=lambda: DAILY,
     ),
     TableSuite(
         name="statement_lines",
@@ -385,7 +393,7 @@ SUITES: tuple[TableSuite, ...] = (
         critical=_statement_lines,
         freshness=_newest_load_within,
         # Banks' statement files arrive when the bank sends them, not on a schedule of ours.
-        freshness_max_age=timedelta(days=7),
+        freshness_max_age=lambda: timedelta(days=7),
     ),
     TableSuite(
         name="kyc_cnpj_results",
@@ -394,9 +402,7 @@ SUITES: tuple[TableSuite, ...] = (
         read_scope=_latest_load_of("raw.kyc_cnpj_results"),
         critical=_kyc_cnpj_results,
         freshness=_newest_load_within,
-        # A company is looked up again only when new, changed or due for re-screening: with
-        # none of those, the newest answer may be a re-screening period old (and a day).
-        freshness_max_age=timedelta(days=DEFAULT_RESCREEN_AFTER_DAYS) + DAILY,
+        freshness_max_age=_kyc_rescreening_period,
     ),
     TableSuite(
         name="fct_daily_cash_flow",
@@ -407,7 +413,7 @@ SUITES: tuple[TableSuite, ...] = (
         ),
         critical=_daily_cash_flow,
         freshness=_cash_flow_built_through,
-        freshness_max_age=timedelta(days=1),
+        freshness_max_age=lambda: timedelta(days=1),
     ),
     TableSuite(
         name="fct_bank_reconciliation",
