@@ -22,7 +22,7 @@ RECONCILIATION_MARTS = ("marts.fct_bank_reconciliation", "marts.fct_daily_reconc
 RUN_STAMP_COLUMNS = ("reconciled_at",)
 
 
-def compare_reconciliation_with_full_refresh(
+def compare_with_full_refresh(
     warehouse_dsn: str,
     home: Path,
     relations: Sequence[str] = RECONCILIATION_MARTS,

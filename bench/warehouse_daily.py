@@ -50,7 +50,7 @@ from bench.ledger_history import (
     verify_ledger,
 )
 from bench.pipeline_run import RunFigures, run_daily_job
-from bench.reconciliation_equality import compare_reconciliation_with_full_refresh
+from bench.reconciliation_equality import compare_with_full_refresh
 from fluxo import databases, embedded, pipeline
 from fluxo.migrations import migrate
 from fluxo.servers import REPO_ROOT, prepare_dagster_home
@@ -287,9 +287,9 @@ def _daily_scenario(
     full_refresh = _full_refresh(urls.warehouse_dsn, home)
     _print_full_refresh(full_refresh)
     print("reconciliation marts after the daily run, against a full refresh:")
-    compare_reconciliation_with_full_refresh(urls.warehouse_dsn, home)
+    compare_with_full_refresh(urls.warehouse_dsn, home)
     print("staged statement lines after the daily run, against a full refresh:")
-    compare_reconciliation_with_full_refresh(
+    compare_with_full_refresh(
         urls.warehouse_dsn,
         home,
         relations=("staging.stg_statements__lines",),

@@ -26,3 +26,14 @@
         {{ return(relation) }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The bound a placeholder stands for: the newest value of the column (newest_literal), or
+    '-infinity', every row, when the build tests every row (`--vars '{ledger_tests_scope: all}'`,
+    the Sunday run) or when the project is only being parsed. -#}
+{% macro tests_since(relation, column, condition=none) -%}
+    {%- if not execute or var('ledger_tests_scope', 'latest_load') == 'all' -%}
+        {{ return("'-infinity'::timestamptz") }}
+    {%- endif -%}
+    {{ return(newest_literal(relation, column, condition)) }}
+{%- endmacro %}

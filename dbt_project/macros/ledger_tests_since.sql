@@ -9,8 +9,5 @@
     The start of the latest load is its transaction's start, recorded with the watermark; every
     row it wrote is stamped later (see ingestion/ledger/load.py). -#}
 {% macro ledger_tests_since() -%}
-    {%- if not execute or var('ledger_tests_scope', 'latest_load') == 'all' -%}
-        {{ return("'-infinity'::timestamptz") }}
-    {%- endif -%}
-    {{ return(newest_literal('raw._load_watermarks', 'updated_at', "source like 'ledger:%'")) }}
+    {{ return(tests_since('raw._load_watermarks', 'updated_at', "source like 'ledger:%'")) }}
 {%- endmacro %}

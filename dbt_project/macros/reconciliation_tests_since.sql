@@ -5,8 +5,5 @@
     `--vars '{ledger_tests_scope: all}'` (the Sunday run) tests every row. A literal
     (newest_literal), so the planner reads the rows through the reconciled_at index. -#}
 {% macro reconciliation_tests_since(relation) -%}
-    {%- if not execute or var('ledger_tests_scope', 'latest_load') == 'all' -%}
-        {{ return("'-infinity'::timestamptz") }}
-    {%- endif -%}
-    {{ return(newest_literal(relation, 'reconciled_at')) }}
+    {{ return(tests_since(relation, 'reconciled_at')) }}
 {%- endmacro %}

@@ -5,8 +5,5 @@
     primary key of raw.statement_lines and the staged table's unique index refuse a duplicate
     anywhere. `--vars '{ledger_tests_scope: all}'` (the Sunday run) tests every row. -#}
 {% macro statement_tests_since() -%}
-    {%- if not execute or var('ledger_tests_scope', 'latest_load') == 'all' -%}
-        {{ return("'-infinity'::timestamptz") }}
-    {%- endif -%}
-    {{ return(newest_literal('raw.statement_lines', '_loaded_at')) }}
+    {{ return(tests_since('raw.statement_lines', '_loaded_at')) }}
 {%- endmacro %}

@@ -15,7 +15,7 @@ from dagster_dbt import DbtCliResource
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench.reconciliation_equality import compare_reconciliation_with_full_refresh
+from bench.reconciliation_equality import compare_with_full_refresh
 from core_ledger.access import cli_actor
 from core_ledger.api.app import create_app
 from core_ledger.money import parse_amount
@@ -374,7 +374,7 @@ def test_an_account_registered_after_a_run_is_reconciled_by_the_next(
         rebuilt, items = counts
         assert 6 <= rebuilt < items
 
-    differing = compare_reconciliation_with_full_refresh(
+    differing = compare_with_full_refresh(
         database_urls.warehouse_dsn,
         settings.home_dir,
         relations=(

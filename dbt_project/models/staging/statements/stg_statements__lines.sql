@@ -14,7 +14,8 @@
     transaction that stamps each of its lines with the same _loaded_at, and later than every
     earlier load, so each new line outranks every stored one: a transaction a new file lists
     again takes the new file's line, its id unchanged, and adds the new files to its file_count.
-    The result is the full refresh's. -#}
+    The result is the full refresh's. dbt's delete+insert rather than replace_reloaded: a line
+    listed again is replaced although its row now carries the new load's time. -#}
 {{ config(
     materialized='incremental',
     unique_key='statement_line_id',
