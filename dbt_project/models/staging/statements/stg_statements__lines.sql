@@ -9,7 +9,7 @@
     loaded last. -#}
 {#- Incremental, unlike the other staging models, which are views: deduplicating takes two
     window passes over the lines, and rebuilding the table each run passed over every line of
-    every file (5.1 s for 490,000 lines at the 10M bench, growing with the history). A run stages
+    every file (5.1 s for about 530,000 lines at the 10M bench, growing with the history). A run stages
     the lines loaded since the newest one here. A file's content is loaded once, in one
     transaction that stamps each of its lines with the same _loaded_at, and later than every
     earlier load, so each new line outranks every stored one: a transaction a new file lists
