@@ -3,9 +3,10 @@
 fct_bank_reconciliation's matcher is greedy in one global order and a daily run matches again
 only the components of candidate pairs around what changed; this keeps the incremental tables,
 rebuilds the marts from scratch with dbt and compares the two row by row, printing the result.
-The bench compares the staged statement lines the same way (an incremental model as well), and
-the e2e test of a bank account registered between two runs compares them all, rebuilding from
-the staged lines and the intermediate tables.
+The bench compares the staged statement lines and the AML rules' monthly and daily totals the
+same way (incremental models as well). The e2e test of a bank account registered between two
+runs compares the staged lines and the reconciliation tables, rebuilding from the staged lines
+and the intermediate tables.
 """
 
 from collections.abc import Sequence

@@ -295,6 +295,14 @@ def _daily_scenario(
         relations=("staging.stg_statements__lines",),
         rebuilt=("stg_statements__lines",),
     )
+    print("AML monthly and daily totals after the daily run, against a full refresh:")
+    aml_totals = ("int_compliance__channel_months", "int_compliance__merchant_days")
+    compare_with_full_refresh(
+        urls.warehouse_dsn,
+        home,
+        relations=tuple(f"intermediate.{model}" for model in aml_totals),
+        rebuilt=aml_totals,
+    )
     return Scenario(history_postings, daily, full_refresh)
 
 

@@ -117,26 +117,41 @@
       {%- endif %}
 {%- endmacro %}
 
-{# Ledger credits per merchant and calendar month, all of them and the cash ones apart: rules 6
-   and 13. Reads the rule's `operations` CTE. #}
+{# Ledger credits per merchant, currency and calendar month, all of them and the cash ones apart,
+   from the monthly totals (int_compliance__channel_months): rules 6 and 13. Every month the scan
+   reaches counts whole, its first days before the scan start too. #}
 {% macro aml_monthly_credits() -%}
     select
         merchant_id,
         currency,
-        date_trunc('month', business_date)::date as month_start,
-        min(business_date) as first_day,
-        max(business_date) as last_day,
-        sum(amount_minor) as credits_minor,
-        count(*) as operation_count,
-        array_agg(operation_id order by operation_id) as operation_ids,
-        min(business_date) filter (where channel = 'cash') as first_cash_day,
-        max(business_date) filter (where channel = 'cash') as last_cash_day,
-        coalesce(sum(amount_minor) filter (where channel = 'cash'), 0) as cash_minor,
-        count(*) filter (where channel = 'cash') as cash_operations,
-        array_agg(operation_id order by operation_id) filter (where channel = 'cash')
-            as cash_operation_ids
-    from operations
-    where source = 'ledger'
-      and direction = 'in'
-    group by merchant_id, currency, date_trunc('month', business_date)
+        month_start,
+        min(first_day) as first_day,
+        max(last_day) as last_day,
+        sum(volume_minor) as credits_minor,
+        sum(operation_count) as operation_count,
+        min(first_day) filter (where channel = 'cash') as first_cash_day,
+        max(last_day) filter (where channel = 'cash') as last_cash_day,
+        coalesce(sum(volume_minor) filter (where channel = 'cash'), 0) as cash_minor,
+        coalesce(sum(operation_count) filter (where channel = 'cash'), 0) as cash_operations
+    from {{ ref('int_compliance__channel_months') }}
+    where direction = 'in'
+      and month_start >= date_trunc('month', {{ aml_scan_start() }})::date
+    group by merchant_id, currency, month_start
+{%- endmacro %}
+
+{# The ledger operations of an alert's merchant and currency from its `first_day` to its
+   `last_day` (column names) that meet `condition`, sorted. For the rows that raise an alert only:
+   a rule that reads totals (int_compliance__channel_months, int_compliance__merchant_days) finds
+   the operations behind them in the index by merchant and date. #}
+{% macro aml_ledger_operation_ids(alert, first_day, last_day, condition='true') -%}
+    (
+        select array_agg(operations.operation_id order by operations.operation_id)
+        from {{ ref('int_compliance__operations') }} as operations
+        where operations.merchant_id = {{ alert }}.merchant_id
+          and operations.business_date between {{ alert }}.{{ first_day }}
+              and {{ alert }}.{{ last_day }}
+          and operations.source = 'ledger'
+          and operations.currency = {{ alert }}.currency
+          and {{ condition }}
+    )
 {%- endmacro %}

@@ -1,11 +1,22 @@
 {#- Rule 9: in a month, one channel's share of the merchant's ledger volume rises by at least
     `aml_mix_shift_min_share` over its share in the three months before, moving at least
     `aml_mix_shift_min_amount_minor`. Needs three months of history with operations.
-    Reads the monthly totals (int_compliance__channel_months) of the scanned months and the three
-    before them, and the operations themselves only for the months that raise an alert. -#}
+    Reads the monthly totals (int_compliance__channel_months, in and out together) of the scanned
+    months and the three before them, and the operations themselves only for the months that
+    raise an alert. -#}
 with channel_months as (
-    select * from {{ ref('int_compliance__channel_months') }}
+    select
+        merchant_id,
+        currency,
+        channel,
+        month_start,
+        sum(volume_minor) as volume_minor,
+        sum(operation_count) as operation_count,
+        min(first_day) as first_day,
+        max(last_day) as last_day
+    from {{ ref('int_compliance__channel_months') }}
     where month_start >= (date_trunc('month', {{ aml_scan_start() }}) - interval '3 months')::date
+    group by merchant_id, currency, channel, month_start
 ),
 
 -- The three months before each month come from window frames over the month starts rather than
@@ -69,15 +80,8 @@ select
     operation_count::integer as operation_count,
     volume_minor::bigint as amount_minor,
     currency,
-    (
-        select array_agg(operations.operation_id order by operations.operation_id)
-        from {{ ref('int_compliance__operations') }} as operations
-        where operations.merchant_id = shifts.merchant_id
-          and operations.business_date between shifts.first_day and shifts.last_day
-          and operations.source = 'ledger'
-          and operations.currency = shifts.currency
-          and operations.channel = shifts.channel
-    ) as triggering_operation_ids,
+    {{ aml_ledger_operation_ids('shifts', 'first_day', 'last_day',
+        'operations.channel = shifts.channel') }} as triggering_operation_ids,
     format('%s went from %s%% to %s%% of the volume in %s', channel,
         round(100 * baseline_share), round(100 * share), to_char(month_start, 'YYYY-MM'))
         as detail

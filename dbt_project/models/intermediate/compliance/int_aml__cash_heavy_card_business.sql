@@ -1,9 +1,8 @@
 {#- Rule 13: a merchant that declared at onboarding it runs on cards receives, in a month, at
     least `aml_card_business_cash_share` of its ledger credits in cash, and at least
-    `aml_card_business_min_cash_minor`. -#}
-with operations as ({{ aml_operations(aml_scan_start()) }}),
-
-monthly_credits as ({{ aml_monthly_credits() }})
+    `aml_card_business_min_cash_minor`.
+    Reads the monthly totals, and the operations behind them only for the months that alert. -#}
+with monthly_credits as ({{ aml_monthly_credits() }})
 
 select
     'cash_heavy_card_business' as rule_code,
@@ -14,7 +13,9 @@ select
     credits.cash_operations::integer as operation_count,
     credits.cash_minor::bigint as amount_minor,
     credits.currency,
-    credits.cash_operation_ids as triggering_operation_ids,
+    {{ aml_ledger_operation_ids('credits', 'first_cash_day', 'last_cash_day',
+        "operations.direction = 'in' and operations.channel = 'cash'") }}
+        as triggering_operation_ids,
     format('%s%% of %s credits in cash (%s centavos) for a business declared as card-based',
         round(100.0 * credits.cash_minor / credits.credits_minor),
         to_char(credits.month_start, 'YYYY-MM'), credits.cash_minor) as detail

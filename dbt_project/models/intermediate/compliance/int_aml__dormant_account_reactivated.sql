@@ -1,24 +1,21 @@
 {#- Rule 7: a merchant with no ledger operation for at least `aml_dormancy_days` days moves at
     least `aml_dormant_min_amount_minor` (in and out together) on the day it wakes up. A merchant
     with no operation before counts as quiet since it was registered.
-    Reads the scanned days only: the active day before the first of them is one look-up per
-    merchant in the index by merchant and date, not a read of the months before. -#}
-with operations as ({{ aml_operations(aml_scan_start()) }}),
-
-active_days as (
+    Reads the daily totals (int_compliance__merchant_days) of the scanned days: the active day
+    before the first of them is one look-up per merchant in their index, and the operations of a
+    day are looked up only for the days that alert. -#}
+with active_days as (
     select
         merchant_id,
         currency,
         business_date,
-        sum(amount_minor) as moved_minor,
-        count(*) as operation_count,
-        array_agg(operation_id order by operation_id) as operation_ids,
+        moved_minor,
+        operation_count,
         lag(business_date) over (
             partition by merchant_id, currency order by business_date
         ) as previous_scanned_date
-    from operations
-    where source = 'ledger'
-    group by merchant_id, currency, business_date
+    from {{ ref('int_compliance__merchant_days') }}
+    where business_date >= {{ aml_scan_start() }}
 ),
 
 wake_ups as (
@@ -28,11 +25,10 @@ wake_ups as (
             active_days.previous_scanned_date,
             (
                 select max(earlier.business_date)
-                from {{ ref('int_compliance__operations') }} as earlier
+                from {{ ref('int_compliance__merchant_days') }} as earlier
                 where earlier.merchant_id = active_days.merchant_id
-                  and earlier.business_date < active_days.business_date
-                  and earlier.source = 'ledger'
                   and earlier.currency = active_days.currency
+                  and earlier.business_date < active_days.business_date
             ),
             {{ business_date('merchants.created_at', 'merchants.timezone') }}
         ) as quiet_since
@@ -49,7 +45,8 @@ select
     operation_count::integer as operation_count,
     moved_minor::bigint as amount_minor,
     currency,
-    operation_ids as triggering_operation_ids,
+    {{ aml_ledger_operation_ids('wake_ups', 'business_date', 'business_date') }}
+        as triggering_operation_ids,
     format('%s centavos moved after %s days without operations',
         moved_minor, business_date - quiet_since) as detail
 from wake_ups

@@ -1,9 +1,8 @@
 {#- Rule 6: a month's credits in the ledger above `aml_turnover_multiple` times the revenue
     (company) or income (person) the customer declared at onboarding. The current month counts
-    as soon as its credits so far exceed the limit. -#}
-with operations as ({{ aml_operations(aml_scan_start()) }}),
-
-monthly_credits as ({{ aml_monthly_credits() }})
+    as soon as its credits so far exceed the limit.
+    Reads the monthly totals, and the operations behind them only for the months that alert. -#}
+with monthly_credits as ({{ aml_monthly_credits() }})
 
 select
     'turnover_above_declared' as rule_code,
@@ -14,7 +13,8 @@ select
     credits.operation_count::integer as operation_count,
     credits.credits_minor::bigint as amount_minor,
     credits.currency,
-    credits.operation_ids as triggering_operation_ids,
+    {{ aml_ledger_operation_ids('credits', 'first_day', 'last_day', "operations.direction = 'in'") }}
+        as triggering_operation_ids,
     format('credits of %s centavos in %s against a declared monthly %s of %s centavos',
         credits.credits_minor, to_char(credits.month_start, 'YYYY-MM'),
         case when customers.person_type = 'PF' then 'income' else 'revenue' end,

@@ -1,5 +1,7 @@
-{#- Ledger volume per merchant, currency, channel and calendar month: what rule 9
-    (int_aml__behaviour_change) compares a month with the three before it on.
+{#- Ledger volume per merchant, currency, channel, direction and calendar month: what rule 9
+    (int_aml__behaviour_change) compares a month with the three before it on, and the monthly
+    credits of rules 6 (int_aml__turnover_above_declared) and 13
+    (int_aml__cash_heavy_card_business).
 
     Incremental and additive: a run adds the ledger operations loaded since the newest one
     counted here to their month's totals (ledger entries are append-only, and a load stamps its
@@ -8,11 +10,14 @@
 {{
     config(
         materialized='incremental',
-        unique_key=['merchant_id', 'currency', 'channel', 'month_start'],
+        unique_key=['merchant_id', 'currency', 'channel', 'direction', 'month_start'],
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         indexes=[
-            {'columns': ['merchant_id', 'currency', 'channel', 'month_start'], 'unique': true},
+            {
+                'columns': ['merchant_id', 'currency', 'channel', 'direction', 'month_start'],
+                'unique': true,
+            },
             {'columns': ['month_start']},
         ],
     )
@@ -31,6 +36,7 @@ new_totals as (
         merchant_id,
         currency,
         channel,
+        direction,
         date_trunc('month', business_date)::date as month_start,
         sum(amount_minor) as volume_minor,
         count(*) as operation_count,
@@ -38,13 +44,14 @@ new_totals as (
         max(business_date) as last_day,
         max(loaded_at) as loaded_at
     from new_operations
-    group by merchant_id, currency, channel, date_trunc('month', business_date)
+    group by merchant_id, currency, channel, direction, date_trunc('month', business_date)
 )
 
 select
     new_totals.merchant_id,
     new_totals.currency,
     new_totals.channel,
+    new_totals.direction,
     new_totals.month_start,
     {% if is_incremental() -%}
     (new_totals.volume_minor + coalesce(stored.volume_minor, 0))::bigint as volume_minor,
@@ -65,5 +72,6 @@ left join {{ this }} as stored
     on stored.merchant_id = new_totals.merchant_id
     and stored.currency = new_totals.currency
     and stored.channel = new_totals.channel
+    and stored.direction = new_totals.direction
     and stored.month_start = new_totals.month_start
 {%- endif %}
