@@ -286,7 +286,7 @@ def _daily_scenario(
     _print_run("daily run (one day)", daily)
     full_refresh = _full_refresh(urls.warehouse_dsn, home)
     _print_full_refresh(full_refresh)
-    print("reconciliation marts after the daily run, against a full refresh:")
+    print("reconciliation tables after the daily run, against a full refresh:")
     compare_with_full_refresh(urls.warehouse_dsn, home)
     print("staged statement lines after the daily run, against a full refresh:")
     compare_with_full_refresh(

@@ -31,6 +31,13 @@
     )
 {%- endmacro %}
 
+{# The most calendar days a pair's two dates can be apart: every 7 calendar days add exactly 5 to
+   business_day_number, so dates 7 * (window // 5 + 1) or more days apart are more than `window`
+   business days apart. #}
+{% macro reconciliation_window_calendar_days() -%}
+    {{ return(7 * (var('reconciliation_date_window_business_days') | int // 5 + 1) - 1) }}
+{%- endmacro %}
+
 {# Every ledger entry / bank line pair that may be matched, with the rule that would match them
    (1 matched: same amount, same business date; 2 date_mismatch: same amount, another date within
    the window; 3 amount_mismatch: same date and direction, amounts apart by at most the tolerance,
@@ -39,14 +46,13 @@
    ledger_item_id and occurred_at, the bank one bank_line_id and booked_at. Two equi-joins (on the
    amount, on the date) rather than one on the merchant, so the pairs stay few.
 
-   The business-day gap cannot use an index, so the window is also bounded in calendar days,
-   which the (merchant_id, business_date, signed_amount_minor) indexes of both sides can: every
-   7 calendar days add exactly 5 to business_day_number, so dates 7 * (window // 5 + 1) or more
-   days apart are more than `window` business days apart, and the bound drops no pair. It is
-   written from both sides, since an index is used only for a bound on its own column. #}
+   The business-day gap cannot use an index, so the window is also bounded in calendar days
+   (reconciliation_window_calendar_days), which the (merchant_id, business_date,
+   signed_amount_minor) indexes of both sides can. It is written from both sides, since an index
+   is used only for a bound on its own column. #}
 {% macro reconciliation_candidate_pairs(ledger_relation, bank_relation) -%}
     {%- set window_days = var('reconciliation_date_window_business_days') | int -%}
-    {%- set window_calendar_days = 7 * (window_days // 5 + 1) - 1 -%}
+    {%- set window_calendar_days = reconciliation_window_calendar_days() -%}
     {%- set tolerance = var('reconciliation_amount_tolerance_minor') | int -%}
     {%- set business_day_gap -%}
         abs({{ business_day_number('bank.business_date') }}

@@ -382,6 +382,7 @@ def test_an_account_registered_after_a_run_is_reconciled_by_the_next(
             "intermediate.int_reconciliation__ledger_entries",
             "intermediate.int_reconciliation__bank_lines",
             "marts.fct_bank_reconciliation",
+            "intermediate.int_reconciliation__account_days",
             "marts.fct_daily_reconciliation",
         ),
         rebuilt=("int_reconciliation__ledger_entries+", "stg_statements__lines+"),

@@ -9,68 +9,16 @@
     on the difference, each side counted on its own date (a date_mismatch explains the days
     between its two dates, an amount_mismatch its difference from its date on). Unexplained:
     what is left, i.e. the part of the bank balance its lines do not account for (history before
-    the loaded lines, or lines the bank never listed). -#}
-with items as (
-    select * from {{ ref('fct_bank_reconciliation') }}
-    where bank_account_id is not null
+    the loaded lines, or lines the bank never listed).
+    The sums per day with an item come from int_reconciliation__account_days (incremental); this
+    spreads them over the calendar days and adds the stated balance, so a run reads one row per
+    account and active day rather than every item. -#}
+with account_days as (
+    select * from {{ ref('int_reconciliation__account_days') }}
 ),
 
 anchors as (
     select * from {{ ref('int_reconciliation__bank_balance_anchors') }}
-),
-
-{#- Each account's dates with an item on either side: what the ledger and the bank booked on
-    them, what of it is an exception, and the items counted on that date. -#}
-item_sides as (
-    select
-        bank_source, bank_account_id,
-        ledger_business_date as business_date,
-        ledger_amount_minor as ledger_net_minor,
-        case when status <> 'matched' then ledger_amount_minor end as ledger_exceptions_minor,
-        null::bigint as bank_net_minor,
-        null::bigint as bank_exceptions_minor,
-        0 as matched_item_count,
-        0 as exception_item_count
-    from items
-    where ledger_business_date is not null
-    union all
-    select
-        bank_source, bank_account_id,
-        bank_business_date,
-        null,
-        null,
-        bank_amount_minor,
-        case when status <> 'matched' then bank_amount_minor end,
-        0,
-        0
-    from items
-    where bank_business_date is not null
-    union all
-    select
-        bank_source, bank_account_id,
-        business_date,
-        null,
-        null,
-        null,
-        null,
-        case when status = 'matched' then 1 else 0 end,
-        case when status <> 'matched' then 1 else 0 end
-    from items
-),
-
-active_days as (
-    select
-        bank_source,
-        bank_account_id,
-        business_date,
-        coalesce(sum(ledger_net_minor), 0) as ledger_net_minor,
-        coalesce(sum(bank_net_minor), 0) as bank_net_minor,
-        coalesce(sum(bank_exceptions_minor), 0) - coalesce(sum(ledger_exceptions_minor), 0)
-            as explained_change_minor,
-        sum(matched_item_count) as matched_item_count,
-        sum(exception_item_count) as exception_item_count
-    from item_sides
-    group by bank_source, bank_account_id, business_date
 ),
 
 accounts as (
@@ -79,29 +27,23 @@ accounts as (
         bank_account_id,
         max(merchant_id) as merchant_id,
         max(currency) as currency
-    from items
+    from account_days
     group by bank_source, bank_account_id
 ),
 
 running as (
     select
-        active_days.*,
-        sum(ledger_net_minor) over account_to_date as ledger_closing_balance_minor,
-        sum(bank_net_minor) over account_to_date as bank_lines_to_date_minor,
-        sum(explained_change_minor) over account_to_date as explained_difference_minor,
-        lead(business_date) over account_to_date as next_active_date
-    from active_days
-    window account_to_date as (
-        partition by bank_source, bank_account_id
-        order by business_date
-        rows between unbounded preceding and current row
-    )
+        account_days.*,
+        lead(business_date) over (
+            partition by bank_source, bank_account_id order by business_date
+        ) as next_active_date
+    from account_days
 ),
 
 {#- Every day from the account's first item to the later of its last item and its last stated
     balance: an active day's totals, and on the days after it until the next active day its
     balances carried with nothing booked. Expanding the active days, rather than joining each
-    day of a calendar to them, keeps this one pass over the items. -#}
+    day of a calendar to them, keeps this one pass over the active days. -#}
 days as (
     select
         running.bank_source,
