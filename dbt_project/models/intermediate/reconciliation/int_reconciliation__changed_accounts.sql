@@ -6,8 +6,8 @@
     int_reconciliation__account_days has summed (reconciled_at), each at the earlier of its two
     dates; and the rows the mart deleted for int_reconciliation__rebuilt_items (the account and
     earliest date each listed item had before), which may have left their day or account.
-    An account's days are contiguous runs of the same items either way, so from its earliest
-    changed day on everything is summed again and nothing before it moves.
+    A change moves an account's running sums from its date on only, so the days before the
+    earliest one keep their sums.
 
     int_reconciliation__account_days is read by name (a ref would be a cycle); before it exists,
     every item counts as changed. The deleted rows are those of the latest list: a build that
