@@ -6,9 +6,9 @@ sums again only the changed accounts' days from the earliest changed one; this k
 incremental tables, rebuilds them from scratch with dbt and compares the two row by row, printing
 the result.
 The bench compares the staged statement lines and the AML rules' monthly and daily totals the
-same way (incremental models as well). The e2e test of a bank account registered between two
-runs compares the staged lines and the reconciliation tables, rebuilding from the staged lines
-and the intermediate tables.
+same way, in the same dbt run (incremental models as well). The e2e test of a bank account
+registered between two runs compares the staged lines and the reconciliation tables, rebuilding
+from the staged lines and the intermediate tables.
 """
 
 from collections.abc import Sequence

@@ -50,7 +50,7 @@ from bench.ledger_history import (
     verify_ledger,
 )
 from bench.pipeline_run import RunFigures, run_daily_job
-from bench.reconciliation_equality import compare_with_full_refresh
+from bench.reconciliation_equality import RECONCILIATION_TABLES, compare_with_full_refresh
 from fluxo import databases, embedded, pipeline
 from fluxo.migrations import migrate
 from fluxo.servers import REPO_ROOT, prepare_dagster_home
@@ -286,22 +286,22 @@ def _daily_scenario(
     _print_run("daily run (one day)", daily)
     full_refresh = _full_refresh(urls.warehouse_dsn, home)
     _print_full_refresh(full_refresh)
-    print("reconciliation tables after the daily run, against a full refresh:")
-    compare_with_full_refresh(urls.warehouse_dsn, home)
-    print("staged statement lines after the daily run, against a full refresh:")
+    print("incremental tables after the daily run, against a full refresh of each:")
     compare_with_full_refresh(
         urls.warehouse_dsn,
         home,
-        relations=("staging.stg_statements__lines",),
-        rebuilt=("stg_statements__lines",),
-    )
-    print("AML monthly and daily totals after the daily run, against a full refresh:")
-    aml_totals = ("int_compliance__channel_months", "int_compliance__merchant_days")
-    compare_with_full_refresh(
-        urls.warehouse_dsn,
-        home,
-        relations=tuple(f"intermediate.{model}" for model in aml_totals),
-        rebuilt=aml_totals,
+        relations=(
+            *RECONCILIATION_TABLES,
+            "staging.stg_statements__lines",
+            "intermediate.int_compliance__channel_months",
+            "intermediate.int_compliance__merchant_days",
+        ),
+        rebuilt=(
+            "int_reconciliation__rebuilt_items+",
+            "stg_statements__lines",
+            "int_compliance__channel_months",
+            "int_compliance__merchant_days",
+        ),
     )
     return Scenario(history_postings, daily, full_refresh)
 

@@ -5,19 +5,17 @@
 
     Incremental and additive: a run adds the ledger operations loaded since the newest one
     counted here to their month's totals (ledger entries are append-only, and a load stamps its
-    rows later than every earlier load's), so the rule reads a few rows per merchant and month
-    instead of four months of operations. -#}
+    rows later than every earlier load's), so the rules read a few rows per merchant and month
+    instead of months of operations. -#}
+{%- set keys = ['merchant_id', 'currency', 'channel', 'direction', 'month_start'] -%}
 {{
     config(
         materialized='incremental',
-        unique_key=['merchant_id', 'currency', 'channel', 'direction', 'month_start'],
+        unique_key=keys,
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         indexes=[
-            {
-                'columns': ['merchant_id', 'currency', 'channel', 'direction', 'month_start'],
-                'unique': true,
-            },
+            {'columns': keys, 'unique': true},
             {'columns': ['month_start']},
         ],
     )
@@ -47,31 +45,9 @@ new_totals as (
     group by merchant_id, currency, channel, direction, date_trunc('month', business_date)
 )
 
-select
-    new_totals.merchant_id,
-    new_totals.currency,
-    new_totals.channel,
-    new_totals.direction,
-    new_totals.month_start,
-    {% if is_incremental() -%}
-    (new_totals.volume_minor + coalesce(stored.volume_minor, 0))::bigint as volume_minor,
-    (new_totals.operation_count + coalesce(stored.operation_count, 0))::bigint as operation_count,
-    least(new_totals.first_day, stored.first_day) as first_day,
-    greatest(new_totals.last_day, stored.last_day) as last_day,
-    greatest(new_totals.loaded_at, stored.loaded_at) as loaded_at
-    {%- else -%}
-    new_totals.volume_minor::bigint as volume_minor,
-    new_totals.operation_count::bigint as operation_count,
-    new_totals.first_day,
-    new_totals.last_day,
-    new_totals.loaded_at
-    {%- endif %}
-from new_totals
-{% if is_incremental() -%}
-left join {{ this }} as stored
-    on stored.merchant_id = new_totals.merchant_id
-    and stored.currency = new_totals.currency
-    and stored.channel = new_totals.channel
-    and stored.direction = new_totals.direction
-    and stored.month_start = new_totals.month_start
-{%- endif %}
+{{ additive_totals(
+    keys,
+    added=['volume_minor', 'operation_count'],
+    earliest=['first_day'],
+    latest=['last_day', 'loaded_at'],
+) }}
