@@ -4,20 +4,20 @@ in at most 60 s on 2 cores; that run at most 1.2x slower when history grows 10x;
 the daily consolidation within 2x one hand-written SQL query computing the same.
 
 Run: `.venv/bin/python -m bench.warehouse_daily [--postings N] [--merchants N] [--days N]
-[--daily-postings N] [--growth-from N] [--statement-share N] [--keep] [--reuse DIR]`. For each
-history size (--growth-from, default a tenth of --postings, then --postings) it starts its own
-embedded PostgreSQL under `.fluxo/bench/` (removed at the end unless --keep), registers the
-merchants through the ledger's service and a share of their bank accounts through the onboarding
-register's, generates the history (`bench.ledger_history`) and OFX statements of those accounts
-(`bench.bank_statements`), runs the daily Dagster job once to build the warehouse, vacuums and
-checkpoints both databases (as after any bulk load), adds one business day (today) of postings
-and statements, times the same job again, then times a full refresh of fct_daily_cash_flow
-against `bench/daily_consolidation.sql` and checks that both give the same rows. A summary with
-every target ends the output.
+[--daily-postings N] [--timed-days N] [--growth-from N] [--statement-share N] [--keep]
+[--reuse DIR]`. For each history size (--growth-from, default a tenth of --postings, then
+--postings) it starts its own embedded PostgreSQL under `.fluxo/bench/` (removed at the end unless
+--keep), registers the merchants through the ledger's service and a share of their bank accounts
+through the onboarding register's, generates the history (`bench.ledger_history`) and OFX
+statements of those accounts (`bench.bank_statements`), runs the daily Dagster job once to build
+the warehouse, vacuums and checkpoints both databases (as after any bulk load), then
+--timed-days times (default 3) adds the next business day of postings and statements and times
+the same job again. The targets take the median of those runs. Then it times a full refresh of
+fct_daily_cash_flow against `bench/daily_consolidation.sql` and checks that both give the same
+rows. A summary with every target ends the output.
 
 `--reuse DIR` starts from a warehouse an earlier `--keep` left in DIR (its history generated and
-built) and times one more daily run, vacuumed and checkpointed first as well: another
---daily-postings and their statements on a new business day (today, or the day after the newest
+built) and does the same from the vacuum on: the timed days (today, or the days after the newest
 one when the kept ledger already has today), then the full refresh. The accounts are registered
 again first, which writes nothing when the kept run registered them. It is how a change to the
 models is measured at 10,000,000 postings without generating the history again; give the
@@ -93,8 +93,18 @@ class FullRefresh:
 @dataclass(frozen=True)
 class Scenario:
     history_postings: int
-    daily: RunFigures
+    days: list[RunFigures]  # the timed daily runs, one business day each, in order
     full_refresh: FullRefresh
+
+    @property
+    def daily(self) -> RunFigures:
+        """The run the targets are judged on."""
+        return median_run(self.days)
+
+
+def median_run(runs: list[RunFigures]) -> RunFigures:
+    """The median run by wall time (of an even number, the slower of the middle two)."""
+    return sorted(runs, key=lambda run: run.wall_seconds)[len(runs) // 2]
 
 
 def main() -> None:
@@ -130,6 +140,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--merchants", type=int, default=1000)
     parser.add_argument("--days", type=int, default=730, help="business days of history")
     parser.add_argument("--daily-postings", type=int, default=100_000, help="the day's postings")
+    parser.add_argument(
+        "--timed-days",
+        type=int,
+        default=3,
+        help="business days to add and time, one daily run each, in a row (default 3)",
+    )
     parser.add_argument(
         "--growth-from",
         type=int,
@@ -266,24 +282,22 @@ def _daily_scenario(
     options: argparse.Namespace,
     accounts: list[BankAccount],
 ) -> Scenario:
-    """One business day of postings and statements on the built warehouse, the daily run timed,
-    then the full refresh and the reconciliation marts compared with one."""
+    """Business days of postings and statements added to the built warehouse one at a time, each
+    followed by a timed daily run, as in production, where each day's run follows the one before
+    on a server that keeps its cache; then the full refresh, and the incremental tables compared
+    with one. The runs of one history vary with what the server has in memory, which a single
+    run cannot tell apart from a change of the models: the targets take the median run."""
     _settle(urls)
-    business_day = next_business_day(urls.ledger_dsn, business_today())
-    day = append_postings(
-        urls.ledger_dsn, options.merchants, options.daily_postings, business_day, 1
-    )
-    statements = write_statements(
-        urls.ledger_dsn, home / "landing", accounts, business_day, business_day
-    )
-    print(
-        f"added {day.postings:,} postings on {business_day} (business day) in {day.seconds:.1f} s, "
-        f"and {statements.files:,} OFX statements of the day ({statements.lines:,} lines)"
-    )
-    print(f"    load average before the daily run: {_load_average()}")
-    daily = run_daily_job(home / "logs" / "pipeline.log")
-    print(f"    load average after the daily run: {_load_average()}")
-    _print_run("daily run (one day)", daily)
+    days = [
+        _timed_day(urls, home, options, accounts, number)
+        for number in range(1, options.timed_days + 1)
+    ]
+    if len(days) > 1:
+        print(
+            f"daily runs of {len(days)} days in a row: "
+            + ", ".join(f"{run.wall_seconds:.1f}" for run in days)
+            + f" s; median {median_run(days).wall_seconds:.1f} s"
+        )
     full_refresh = _full_refresh(urls.warehouse_dsn, home)
     _print_full_refresh(full_refresh)
     print("incremental tables after the daily run, against a full refresh of each:")
@@ -303,7 +317,33 @@ def _daily_scenario(
             "int_compliance__merchant_days",
         ),
     )
-    return Scenario(history_postings, daily, full_refresh)
+    return Scenario(history_postings, days, full_refresh)
+
+
+def _timed_day(
+    urls: databases.DatabaseUrls,
+    home: Path,
+    options: argparse.Namespace,
+    accounts: list[BankAccount],
+    number: int,
+) -> RunFigures:
+    """The next business day's postings and statements, then the daily run that loads them."""
+    business_day = next_business_day(urls.ledger_dsn, business_today())
+    day = append_postings(
+        urls.ledger_dsn, options.merchants, options.daily_postings, business_day, 1
+    )
+    statements = write_statements(
+        urls.ledger_dsn, home / "landing", accounts, business_day, business_day
+    )
+    print(
+        f"added {day.postings:,} postings on {business_day} (business day) in {day.seconds:.1f} s, "
+        f"and {statements.files:,} OFX statements of the day ({statements.lines:,} lines)"
+    )
+    print(f"    load average before the daily run: {_load_average()}")
+    run = run_daily_job(home / "logs" / "pipeline.log")
+    print(f"    load average after the daily run: {_load_average()}")
+    _print_run(f"daily run (day {number} of {options.timed_days})", run)
+    return run
 
 
 def _settle(urls: databases.DatabaseUrls) -> None:
@@ -452,9 +492,11 @@ def _print_summary(scenarios: list[Scenario], options: argparse.Namespace) -> No
     largest = scenarios[-1]
     daily = largest.daily
     print(f"\n== summary ({os.cpu_count()} cores) ==")
+    median = f"the median of {len(largest.days)} days" if len(largest.days) > 1 else "one day"
     print(
-        f"daily run, {options.daily_postings:,} postings on {largest.history_postings:,} of "
-        f"history: {daily.wall_seconds:.1f} s (ingest {daily.stage_seconds('ingest'):.1f}, "
+        f"daily run ({median}), {options.daily_postings:,} postings on "
+        f"{largest.history_postings:,} of history: {daily.wall_seconds:.1f} s "
+        f"(ingest {daily.stage_seconds('ingest'):.1f}, "
         f"dbt build {daily.stage_seconds('dbt'):.1f}, checks {daily.stage_seconds('checks'):.1f})"
         f"  target <= {DAILY_RUN_TARGET_SECONDS:.0f} s: "
         f"{_verdict(daily.wall_seconds <= DAILY_RUN_TARGET_SECONDS and daily.summary.success)}"

@@ -99,7 +99,12 @@ new_bank_lines as (
 
 {#- The previous version of every stored bank line that changed or is gone: its candidates then
     may be matched otherwise now. Two selects rather than one with `in (...) or not exists`,
-    which PostgreSQL can only run as a filter over every stored row. #}
+    which PostgreSQL can only run as a filter over every stored row. Only an Open Finance line
+    can be gone: int_reconciliation__bank_lines replaces those whole each run but only merges
+    statement lines, which keep their id when a later file lists them again. Looking for gone
+    lines among the Open Finance ones alone (through the mart's bank_source index) spares a
+    comparison of every stored line with every line each run: 0.85 s warm and 1.34 s cold at
+    the 10M bench. #}
 replaced_bank_lines as (
     select
         stored.bank_line_id,
@@ -121,7 +126,8 @@ replaced_bank_lines as (
         stored.bank_booked_at,
         stored.bank_description
     from {{ stored }} as stored
-    where stored.bank_line_id is not null
+    where stored.bank_source = 'openfinance'
+        and stored.bank_line_id is not null
         and not exists (
             select 1 from {{ bank_lines }} as lines
             where lines.bank_line_id = stored.bank_line_id
