@@ -5,7 +5,7 @@ the daily consolidation within 2x one hand-written SQL query computing the same.
 
 Run: `.venv/bin/python -m bench.warehouse_daily [--postings N] [--merchants N] [--days N]
 [--daily-postings N] [--timed-days N] [--growth-from N] [--statement-share N] [--keep]
-[--reuse DIR]`. For each history size (--growth-from, default a tenth of --postings, then
+[--reuse DIR [DIR]]`. For each history size (--growth-from, default a tenth of --postings, then
 --postings) it starts its own embedded PostgreSQL under `.fluxo/bench/` (removed at the end unless
 --keep), registers the merchants through the ledger's service and a share of their bank accounts
 through the onboarding register's, generates the history (`bench.ledger_history`) and OFX
@@ -18,10 +18,11 @@ rows. A summary with every target ends the output.
 
 `--reuse DIR` starts from a warehouse an earlier `--keep` left in DIR (its history generated and
 built) and does the same from the vacuum on: the timed days (today, or the days after the newest
-one when the kept ledger already has today), then the full refresh. The accounts are registered
-again first, which writes nothing when the kept run registered them. It is how a change to the
-models is measured at 10,000,000 postings without generating the history again; give the
---merchants and --statement-share the kept run was made with.
+one when the kept ledger already has today), then the full refresh. Given two directories (the
+smaller history first), it does so on each in turn and prints the growth between them. The
+accounts are registered again first, which writes nothing when the kept run registered them. It
+is how a change to the models is measured at 10,000,000 postings without generating the history
+again; give the --merchants and --statement-share the kept run was made with.
 """
 
 import argparse
@@ -128,7 +129,7 @@ def main() -> None:
         )
         os.environ["FLUXO_KYC_URL"] = sources.enter_context(kyc_simulator_in_thread(KycSimulator()))
         if options.reuse:
-            scenarios = [_reused_scenario(options.reuse, options, accounts)]
+            scenarios = [_reused_scenario(home, options, accounts) for home in options.reuse]
         else:
             scenarios = [_scenario(size, options, accounts) for size in sizes]
     _print_summary(scenarios, options)
@@ -162,8 +163,10 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--reuse",
         type=Path,
+        nargs="+",
         default=None,
-        help="a directory kept by --keep: time one more daily run on its warehouse",
+        help="directories kept by --keep, the smaller history first: time more daily runs on "
+        "each warehouse (two: the growth between them too)",
     )
     options = parser.parse_args()
     if options.reuse:
