@@ -169,6 +169,8 @@ def _arguments() -> argparse.Namespace:
         "each warehouse (two: the growth between them too)",
     )
     options = parser.parse_args()
+    if options.timed_days < 1:
+        parser.error("--timed-days must be at least 1")
     if options.reuse:
         options.growth_from = 0
     elif options.growth_from is None:
