@@ -52,3 +52,9 @@ def may_see_clear_documents(role: DashboardRole) -> bool:
     """Compliance files COAF communications, which need the customer's document; admin manages
     users and sees every page, but documents masked."""
     return role is DashboardRole.compliance
+
+
+def may_decide_alerts(role: DashboardRole) -> bool:
+    """Only compliance takes up, reports or closes an AML alert: the analysis is its job, and
+    admin, who manages the users, must not be able to close alerts as someone it created."""
+    return role is DashboardRole.compliance

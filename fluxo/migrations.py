@@ -1,9 +1,11 @@
 """Bring both databases to the current schema: the ledger by Alembic; in the warehouse, the raw
-layer, the pipeline's run-health tables, the dashboard's users and the access roles."""
+layer, the pipeline's run-health tables, the dashboard's users and alert decisions, and the
+access roles."""
 
 import psycopg
 
 from core_ledger.migrate import upgrade
+from dashboards.alert_reviews import ensure_reviews_table
 from dashboards.users import ensure_users_table
 from fluxo.databases import DatabaseUrls
 from fluxo.run_health import ensure_run_health_tables
@@ -21,4 +23,5 @@ def migrate(urls: DatabaseUrls) -> None:
             ensure_raw_table(warehouse, table)
         ensure_run_health_tables(warehouse)
         ensure_users_table(warehouse)
+        ensure_reviews_table(warehouse)
         grant_analyst_access(warehouse)

@@ -1,10 +1,12 @@
-"""Compliance: the AML alert queue by deadline, an alert's triggering operations and regulatory
-basis, the COAF communications due, and the customers' KYC standing. CPF/CNPJ are clear only for
-the compliance role."""
+"""Compliance: the AML alert queue by deadline, an alert's triggering operations, regulatory
+basis and decisions (compliance records them), the COAF communications due, and the customers'
+KYC standing. CPF/CNPJ are clear only for the compliance role."""
 
 import pandas as pd
 import streamlit as st
 
+from dashboards.alert_reviews import CLOSED_STATUSES, OPEN_STATUSES
+from dashboards.components.alert_decisions import STATUS_LABELS, alert_decisions
 from dashboards.components.charts import count_bars
 from dashboards.components.documents import documents_for
 from dashboards.components.empty_state import explain_and_stop, read_or_explain
@@ -48,7 +50,7 @@ with queue_tab:
             code: f"{row.rule_number}. {row.rule_title}" for code, row in rules.iterrows()
         }
         merchants = {ALL: "Todos"} | {m: m for m in sorted(options["merchant_id"].unique())}
-        filters = st.columns(4)
+        filters = st.columns(5)
         chosen_rules = filters[0].multiselect(
             "Regra",
             list(rule_names),
@@ -63,19 +65,27 @@ with queue_tab:
             format_func=SEVERITY_LABELS.__getitem__,
             key="severities",
         )
-        chosen_statuses = filters[2].multiselect(
-            "Situação do prazo",
+        chosen_deadlines = filters[2].multiselect(
+            "Prazo",
             list(DEADLINE_LABELS),
             default=list(DEADLINE_LABELS),
             format_func=DEADLINE_LABELS.__getitem__,
+            key="deadlines",
+        )
+        chosen_statuses = filters[3].multiselect(
+            "Situação",
+            list(STATUS_LABELS),
+            default=[status.value for status in OPEN_STATUSES],  # the work still to do
+            format_func=STATUS_LABELS.__getitem__,
             key="statuses",
         )
-        chosen_merchant = filters[3].selectbox(
+        chosen_merchant = filters[4].selectbox(
             "Cliente", list(merchants), format_func=merchants.__getitem__, key="customer"
         )
         queue = compliance.alert_queue(
             chosen_rules,
             chosen_severities,
+            chosen_deadlines,
             chosen_statuses,
             None if chosen_merchant == ALL else chosen_merchant,
             today,
@@ -89,7 +99,9 @@ with queue_tab:
             pd.DataFrame(
                 {
                     "Selecionar até": queue["selection_deadline"].map(format_date_br),
-                    "Situação": queue["deadline_status"].map(DEADLINE_LABELS),
+                    "Prazo": queue["deadline_status"].map(DEADLINE_LABELS),
+                    "Situação": queue["review_status"].map(STATUS_LABELS),
+                    "Responsável": queue["reviewed_by"].fillna(""),
                     "Severidade": queue["severity"].map(SEVERITY_LABELS),
                     "Regra": queue["rule_number"].astype(str) + ". " + queue["rule_title"],
                     "Cliente": queue["merchant_id"],
@@ -152,23 +164,27 @@ with queue_tab:
                     hide_index=True,
                     width="stretch",
                 )
+            alert_decisions(alert_id, user)
 
 with coaf_tab:
     candidates = read_or_explain(compliance.coaf_candidates, "as comunicações ao COAF")
     if candidates.empty:
         st.success("Nenhuma comunicação ao COAF pendente.")
     else:
-        overdue = int((candidates["report_deadline"] < today).sum())
-        kpis = st.columns(3)
+        pending = ~candidates["review_status"].isin(CLOSED_STATUSES)
+        overdue = int((pending & (candidates["report_deadline"] < today)).sum())
+        kpis = st.columns(4)
         kpis[0].metric("Candidatas", len(candidates))
         kpis[1].metric("Obrigatórias", int((candidates["obligation"] == "must").sum()))
-        kpis[2].metric("Com prazo vencido", overdue)
+        kpis[2].metric("Pendentes", int(pending.sum()))
+        kpis[3].metric("Pendentes com prazo vencido", overdue)
         st.dataframe(
             pd.DataFrame(
                 {
                     "Comunicar até": candidates["report_deadline"].map(format_date_br),
                     "Tipo": candidates["communication_kind"].map(COMMUNICATION_LABELS),
                     "Obrigação": candidates["obligation"].map(OBLIGATION_LABELS),
+                    "Situação": candidates["review_status"].map(STATUS_LABELS),
                     "Cliente": candidates["customer_name"].fillna(candidates["customer_id"]),
                     "CPF/CNPJ": documents_for(
                         user.role,

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from dashboards.alert_reviews import LATEST_REVIEW_JOIN, STATUS_SQL
 from dashboards.queries.warehouse import read_marts
 
 # An alert whose selection deadline is this close is due soon.
@@ -28,28 +29,33 @@ def alert_filter_options() -> pd.DataFrame:
 def alert_queue(
     rules: list[str],
     severities: list[str],
-    statuses: list[str],
+    deadline_statuses: list[str],
+    review_statuses: list[str],
     merchant_id: str | None,
     today: date,
 ) -> pd.DataFrame:
-    """The alerts that pass the filters, the nearest selection deadline first."""
+    """The alerts that pass the filters, with their latest decision (dashboard.alert_reviews),
+    the nearest selection deadline first."""
     return read_marts(
         "select * from ("
-        "  select alert_id, rule_code, rule_number, rule_title, severity, merchant_id,"
+        "  select alerts.alert_id, rule_code, rule_number, rule_title, severity, merchant_id,"
         "  window_start, window_end, operation_count, amount_minor, currency,"
         "  first_detected_at, selection_deadline, analysis_deadline,"
-        f"  {DEADLINE_STATUS_SQL} as deadline_status"
-        "  from marts.fct_aml_alerts"
+        f"  {DEADLINE_STATUS_SQL} as deadline_status,"
+        f"  {STATUS_SQL} as review_status, latest_review.reviewed_by"
+        f"  from marts.fct_aml_alerts as alerts {LATEST_REVIEW_JOIN}"
         "  where rule_code = any(cast(:rules as text[]))"
         "  and severity = any(cast(:severities as text[]))"
         "  and (cast(:merchant_id as text) is null or merchant_id = :merchant_id)"
-        ") as alerts where deadline_status = any(cast(:statuses as text[])) "
+        ") as alerts where deadline_status = any(cast(:deadline_statuses as text[])) "
+        "and review_status = any(cast(:review_statuses as text[])) "
         "order by selection_deadline, case severity when 'high' then 0 when 'medium' then 1 "
         "else 2 end, alert_id",
         {
             "rules": rules,
             "severities": severities,
-            "statuses": statuses,
+            "deadline_statuses": deadline_statuses,
+            "review_statuses": review_statuses,
             "merchant_id": merchant_id,
             "today": today,
             "due_soon": today + timedelta(days=DUE_SOON_DAYS),
@@ -86,11 +92,13 @@ def triggering_operations(operation_ids: list[str]) -> pd.DataFrame:
 
 
 def coaf_candidates() -> pd.DataFrame:
+    """Each candidate with its alert's latest decision (a reported one is done)."""
     return read_marts(
-        "select alert_id, communication_kind, obligation, rule_title, severity, customer_id, "
-        "customer_name, customer_person_type, customer_document_token, customer_document_masked, "
-        "last_operation_date, amount_minor, currency, report_deadline, analysis_deadline "
-        "from marts.fct_coaf_report_candidates "
+        "select alerts.alert_id, communication_kind, obligation, rule_title, severity, "
+        "customer_id, customer_name, customer_person_type, customer_document_token, "
+        "customer_document_masked, last_operation_date, amount_minor, currency, "
+        f"report_deadline, analysis_deadline, {STATUS_SQL} as review_status "
+        f"from marts.fct_coaf_report_candidates as alerts {LATEST_REVIEW_JOIN}"
         "order by report_deadline, obligation desc, alert_id",
         {},
     )

@@ -46,6 +46,11 @@ def read_uncached(sql: str, params: dict[str, Any]) -> pd.DataFrame:
     return _query(_warehouse_url(), sql, params)
 
 
+def forget_cached_reads() -> None:
+    """After the page writes (a decision on an alert): the next reads show it at once."""
+    _read.clear()
+
+
 @st.cache_data(ttl=TTL_SECONDS, show_spinner=False)
 def _read(url: str, sql: str, params: dict[str, Any]) -> pd.DataFrame:
     return _query(url, sql, params)

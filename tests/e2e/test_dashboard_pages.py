@@ -3,6 +3,7 @@
 drill-downs; which role sees which page and which CPF/CNPJ in clear."""
 
 import re
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from dashboards.alert_reviews import AlertStatus, InvalidDecision, record_decision
 from dashboards.components.formatting import (
     format_brl,
     format_brl_change,
@@ -266,6 +268,106 @@ def test_compliance_queue_filters_detail_and_clear_documents(
     assert masked == {customer_id: m for customer_id, _, m in customers}
     assert not any(CLEAR_CNPJ.match(d) or CLEAR_CPF.match(d) for d in masked.values())
     assert set(admin_kyc["Risco"]) <= {"Alta", "Média", "Baixa"}
+
+
+@pytest.fixture
+def alert_decisions_undone(warehouse_conn: psycopg.Connection) -> Iterator[None]:
+    """The decisions a test records are gone after it, so every other test sees new alerts.
+    The log refuses deleting a decision (it is append-only); truncating it is the test's way."""
+    yield
+    warehouse_conn.execute("truncate dashboard.alert_reviews")
+
+
+def test_compliance_takes_up_reports_and_closes_alerts(
+    dashboard_users: dict[DashboardRole, str],
+    large_cash_deposit: tuple[str, date],
+    warehouse_conn: psycopg.Connection,
+    alert_decisions_undone: None,
+) -> None:
+    analyst = dashboard_users[DashboardRole.compliance]
+    (alert_id,) = one(
+        warehouse_conn,
+        "select alert_id from marts.fct_aml_alerts"
+        " where rule_code = 'cash_at_reporting_threshold' and merchant_id = 'e2e-loja-especie'",
+    )
+
+    def deposit_rows(app: AppTest) -> pd.DataFrame:
+        queue = table_with(app, "Selecionar até")
+        deposit = (queue["Cliente"] == "e2e-loja-especie") & queue["Regra"].str.startswith("1. ")
+        return queue[deposit]
+
+    def decide(app: AppTest, status: str, note: str = "") -> AppTest:
+        app.selectbox(key="decision_status").set_value(status)
+        app.text_area(key="decision_note").input(note)
+        return app.button(key="decide").click().run()
+
+    def stored() -> list[tuple[object, ...]]:
+        return [
+            tuple(row)
+            for row in warehouse_conn.execute(
+                "select status, note, reviewed_by from dashboard.alert_reviews"
+                " where alert_id = %s order by review_id",
+                (alert_id,),
+            )
+        ]
+
+    app = log_in(analyst)
+    assert list(deposit_rows(app)["Situação"]) == ["Novo"]
+    app.selectbox(key="alert").set_value(alert_id).run()
+    assert "Nenhuma decisão ainda: o alerta está novo." in [c.value for c in app.caption]
+
+    # Taking an alert up needs no note; the queue shows who has it.
+    decide(app, "in_review")
+    assert [s.value for s in app.success] == ["Decisão registrada: Em análise."]
+    assert stored() == [("in_review", "", analyst)]
+    assert list(deposit_rows(app)[["Situação", "Responsável"]].itertuples(index=False)) == [
+        ("Em análise", analyst)
+    ]
+
+    # Closing it without the reason is refused, and nothing is stored.
+    decide(app, "dismissed")
+    assert next(error.value for error in app.error).startswith("Escreva o motivo")
+    assert len(stored()) == 1
+
+    # Reported, with the COAF protocol: it leaves the queue of open alerts, and its history shows.
+    decide(app, "reported", "  Protocolo COAF 2026-123  ")
+    reported = ("reported", "Protocolo COAF 2026-123", analyst)  # the note stripped
+    assert stored() == [("in_review", "", analyst), reported]
+    assert app.text_area(key="decision_note").value == ""  # emptied for the next decision
+    assert deposit_rows(app).empty
+    app.multiselect(key="statuses").set_value(["reported"]).run()
+    assert list(deposit_rows(app)["Situação"]) == ["Comunicado ao COAF"]
+    app.selectbox(key="alert").set_value(alert_id).run()
+    history = table_with(app, "Nota")
+    assert list(history["Situação"]) == ["Em análise", "Comunicado ao COAF"]
+    assert "Comunicado ao COAF: a decisão é final." in [c.value for c in app.caption]
+    assert not [button for button in app.button if button.key == "decide"]
+
+    # The COAF tab counts it as done.
+    coaf = table_with(app, "Comunicar até")
+    deposit = coaf[(coaf["Tipo"] == "Operação em espécie") & (coaf["Cliente"] == "Loja Espécie")]
+    assert list(deposit["Situação"]) == ["Comunicado ao COAF"]
+    assert metrics(app)["Pendentes"] == str(int((coaf["Situação"] != "Comunicado ao COAF").sum()))
+
+    # A communication cannot be taken back, an unknown alert is refused, and the log is
+    # append-only even for a direct UPDATE.
+    with pytest.raises(InvalidDecision, match="já foi comunicado"):
+        record_decision(warehouse_conn, alert_id, AlertStatus.dismissed, "engano", analyst)
+    with pytest.raises(InvalidDecision, match="desconhecido"):
+        record_decision(warehouse_conn, "no-such-alert", AlertStatus.in_review, "", analyst)
+    with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+        warehouse_conn.execute("update dashboard.alert_reviews set note = 'outra'")
+    assert len(stored()) == 2
+
+    # The admin sees the decisions but records none.
+    admin = open_page(log_in(dashboard_users[DashboardRole.admin]), COMPLIANCE)
+    admin.multiselect(key="statuses").set_value(["reported"]).run()
+    admin.selectbox(key="alert").set_value(alert_id).run()
+    assert list(table_with(admin, "Nota")["Por"]) == [analyst, analyst]
+    assert not [button for button in admin.button if button.key == "decide"]
+    assert "Decisões sobre alertas são registradas pelo perfil Compliance." in [
+        c.value for c in admin.caption
+    ]
 
 
 def test_data_health_shows_the_last_run_freshness_checks_and_quarantine(
