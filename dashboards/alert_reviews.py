@@ -1,8 +1,8 @@
 """Compliance's decisions on AML alerts: who took an alert up, reported it to COAF or closed it
 without a communication, when, and why. Kept in the warehouse's `dashboard` schema (created by
 `fluxo migrate`) as an append-only log: Circular BCB 3.978/2020 asks for the analysis of each
-selected operation and its conclusion to be documented and kept, so a decision is never edited or
-deleted, only followed by another. An alert's status is its latest decision; an alert nobody has
+selected operation to be documented and kept whether or not it ends in a communication, so a
+decision is never edited or deleted, only followed by another. An alert's status is its latest decision; an alert nobody has
 decided on yet is new. No Streamlit here: the page and the tests share it."""
 
 from dataclasses import dataclass
