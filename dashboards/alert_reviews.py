@@ -2,8 +2,9 @@
 without a communication, when, and why. Kept in the warehouse's `dashboard` schema (created by
 `fluxo migrate`) as an append-only log: Circular BCB 3.978/2020 asks for the analysis of each
 selected operation to be documented and kept whether or not it ends in a communication, so a
-decision is never edited or deleted, only followed by another. An alert's status is its latest decision; an alert nobody has
-decided on yet is new. No Streamlit here: the page and the tests share it."""
+decision is never edited or deleted, only followed by another. An alert's status is its latest
+decision; an alert nobody has decided on yet is new. No Streamlit here: the page and the tests
+share it."""
 
 from dataclasses import dataclass
 from datetime import datetime

@@ -232,6 +232,7 @@ def test_compliance_queue_filters_detail_and_clear_documents(
     alert.select_index(next(i for i, a in enumerate(alert.options) if str(rule_title) in a)).run()
     text = " ".join(markdown.value for markdown in app.markdown)
     assert "Circular" in text and "R$ 50.000,00" in text
+    assert "**O que a regra viu:** Depósito em espécie de R$ 50.000,00" in text  # in pt-BR
     operations = table_with(app, "Origem")
     assert ("Razão", "R$ 50.000,00", format_date_br(friday)) in set(
         zip(operations["Origem"], operations["Valor"], operations["Dia"], strict=True)

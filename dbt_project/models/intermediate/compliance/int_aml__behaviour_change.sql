@@ -82,8 +82,8 @@ select
     currency,
     {{ aml_ledger_operation_ids('shifts', 'first_day', 'last_day',
         'operations.channel = shifts.channel') }} as triggering_operation_ids,
-    format('%s went from %s%% to %s%% of the volume in %s', channel,
-        round(100 * baseline_share), round(100 * share), to_char(month_start, 'YYYY-MM'))
+    format('%s passou de %s%% para %s%% do volume em %s', {{ channel_br('channel') }},
+        round(100 * baseline_share), round(100 * share), {{ month_br('month_start') }})
         as detail
 from shifts
 where share - baseline_share >= {{ var('aml_mix_shift_min_share') | float }}

@@ -12,7 +12,8 @@ select
     amount_minor,
     currency,
     array[operation_id] as triggering_operation_ids,
-    format('cash %s of %s centavos', direction, amount_minor) as detail
+    format('%s em espécie de %s', case direction when 'in' then 'Depósito' else 'Saque' end,
+        {{ brl('amount_minor') }}) as detail
 from operations
 where source = 'ledger'
   and channel = 'cash'

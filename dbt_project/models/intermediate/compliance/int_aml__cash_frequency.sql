@@ -20,7 +20,7 @@ withdrawal_days as (
         amount_minor::bigint as amount_minor,
         currency,
         operation_ids as triggering_operation_ids,
-        format('%s cash withdrawals on one day', operation_count) as detail
+        format('%s saques em espécie no mesmo dia', operation_count) as detail
     from cash_days
     where direction = 'out'
       and operation_count >= {{ var('aml_cash_withdrawals_per_day') | int }}
@@ -41,7 +41,7 @@ deposit_bursts as (
         windows.amount_minor::bigint as amount_minor,
         windows.currency,
         {{ aml_cash_window_operation_ids('windows') }} as triggering_operation_ids,
-        format('%s cash deposits in %s business days', windows.operation_count, {{ span }})
+        format('%s depósitos em espécie em %s dias úteis', windows.operation_count, {{ span }})
             as detail
     from deposit_windows as windows
     where windows.operation_count >= {{ deposits_needed }}

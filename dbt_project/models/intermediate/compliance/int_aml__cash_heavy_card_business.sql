@@ -16,9 +16,9 @@ select
     {{ aml_ledger_operation_ids('credits', 'first_cash_day', 'last_cash_day',
         "operations.direction = 'in' and operations.channel = 'cash'") }}
         as triggering_operation_ids,
-    format('%s%% of %s credits in cash (%s centavos) for a business declared as card-based',
+    format('%s%% dos créditos de %s em espécie (%s), num negócio declarado como de cartão',
         round(100.0 * credits.cash_minor / credits.credits_minor),
-        to_char(credits.month_start, 'YYYY-MM'), credits.cash_minor) as detail
+        {{ month_br('credits.month_start') }}, {{ brl('credits.cash_minor') }}) as detail
 from monthly_credits as credits
 inner join {{ ref('stg_onboarding__customers') }} as customers
     on customers.customer_id = credits.merchant_id

@@ -22,9 +22,10 @@ select
     windows.amount_minor::bigint as amount_minor,
     windows.currency,
     {{ aml_cash_window_operation_ids('windows', amount_below=threshold) }} as triggering_operation_ids,
-    format('%s cash operations %s, each below %s, sum %s centavos in %s business days',
-        windows.operation_count, windows.direction, {{ threshold }}, windows.amount_minor,
-        {{ span }}) as detail
+    format('%s %s em espécie, cada um abaixo de %s, somando %s em %s dias úteis',
+        windows.operation_count,
+        case windows.direction when 'in' then 'depósitos' else 'saques' end,
+        {{ brl(threshold) }}, {{ brl('windows.amount_minor') }}, {{ span }}) as detail
 from windows
 where windows.amount_minor >= {{ threshold }}
   and windows.amount_minor - windows.day_amount_minor < {{ threshold }}

@@ -47,8 +47,8 @@ select
     currency,
     {{ aml_ledger_operation_ids('wake_ups', 'business_date', 'business_date') }}
         as triggering_operation_ids,
-    format('%s centavos moved after %s days without operations',
-        moved_minor, business_date - quiet_since) as detail
+    format('%s movimentados após %s dias sem operações',
+        {{ brl('moved_minor') }}, business_date - quiet_since) as detail
 from wake_ups
 where business_date - quiet_since >= {{ var('aml_dormancy_days') | int }}
   and moved_minor >= {{ var('aml_dormant_min_amount_minor') | int }}

@@ -50,7 +50,7 @@ select
     amount_minor::bigint as amount_minor,
     currency,
     operation_ids as triggering_operation_ids,
-    format('credits from %s distinct counterparties in %s days', counterparties, {{ window_days }})
+    format('créditos de %s contrapartes distintas em %s dias', counterparties, {{ window_days }})
         as detail
 from windows
 where counterparties >= {{ needed }}

@@ -13,9 +13,9 @@ select
     operations.amount_minor,
     operations.currency,
     array[operations.operation_id] as triggering_operation_ids,
-    format('%s %s of %s centavos with a counterparty in %s (%s)', operations.channel,
-        operations.direction, operations.amount_minor, jurisdictions.country_name,
-        jurisdictions.fatf_list) as detail
+    format('%s (%s) de %s com contraparte em %s (%s)', {{ channel_br('operations.channel') }},
+        {{ direction_br('operations.direction') }}, {{ brl('operations.amount_minor') }},
+        jurisdictions.country_name, jurisdictions.fatf_list) as detail
 from operations
 inner join {{ ref('high_risk_jurisdictions') }} as jurisdictions
     on jurisdictions.country_code = operations.counterparty_country

@@ -38,8 +38,9 @@ findings as (
         activity.operation_count,
         activity.amount_minor,
         activity.operation_ids,
-        format('registry situação %s while %s operations moved %s centavos',
-            customers.registry_situacao, activity.operation_count, activity.amount_minor)
+        format('situação cadastral %s, e %s operações movimentaram %s',
+            customers.registry_situacao, activity.operation_count,
+            {{ brl('activity.amount_minor') }})
             as detail
     from customers
     inner join recent_activity as activity using (customer_id)
@@ -67,8 +68,8 @@ findings as (
         0,
         0::bigint,
         array[]::text[],
-        format('declared CNAE %s; registry %s, secondary %s', declared_cnae,
-            registry_primary_cnae, coalesce(nullif(registry_secondary_cnaes, ''), 'none'))
+        format('CNAE declarado %s; no cadastro %s, secundários %s', declared_cnae,
+            registry_primary_cnae, coalesce(nullif(registry_secondary_cnaes, ''), 'nenhum'))
     from customers
     where has_cnae_mismatch
 )

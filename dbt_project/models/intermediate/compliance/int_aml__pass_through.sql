@@ -57,8 +57,9 @@ select
     inflow_days.inflow_minor::bigint as amount_minor,
     inflow_days.currency,
     inflow_days.inflow_ids || onward.outflow_ids as triggering_operation_ids,
-    format('%s of %s centavos received left within %s days to other counterparties',
-        onward.outflow_minor, inflow_days.inflow_minor, {{ var('aml_pass_through_days') | int }})
+    format('%s dos %s recebidos saíram em até %s dias para outras contrapartes',
+        {{ brl('onward.outflow_minor') }}, {{ brl('inflow_days.inflow_minor') }},
+        {{ var('aml_pass_through_days') | int }})
         as detail
 from inflow_days
 inner join onward using (merchant_id, currency, business_date)

@@ -28,7 +28,7 @@ select
     sum(amount_minor)::bigint as amount_minor,
     currency,
     array_agg(operation_id order by operation_id) as triggering_operation_ids,
-    format('%s operations with %s (%s)', count(*), min(pep_name), min(pep_role)) as detail
+    format('%s operações com %s (%s)', count(*), min(pep_name), min(pep_role)) as detail
 from with_peps
 group by merchant_id, counterparty_document_token, currency,
     date_trunc('month', business_date)

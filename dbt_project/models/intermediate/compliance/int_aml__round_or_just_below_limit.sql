@@ -12,10 +12,10 @@ flagged as (
         case
             when channel = 'cash'
                  and amount_minor >= {{ just_below_floor }}
-                 and amount_minor < {{ threshold }} then 'just below the cash reporting threshold'
+                 and amount_minor < {{ threshold }} then 'logo abaixo do limite de comunicação em espécie'
             when amount_minor >= {{ var('aml_round_amount_min_minor') | int }}
                  and amount_minor % {{ var('aml_round_amount_unit_minor') | int }} = 0
-                then 'round amount'
+                then 'valor redondo'
         end as reason
     from operations
     where source = 'ledger'
@@ -32,6 +32,7 @@ select
     amount_minor,
     currency,
     array[operation_id] as triggering_operation_ids,
-    format('%s: %s %s of %s centavos', reason, channel, direction, amount_minor) as detail
+    format('%s: %s (%s) de %s', reason, {{ channel_br('channel') }},
+        {{ direction_br('direction') }}, {{ brl('amount_minor') }}) as detail
 from flagged
 where reason is not null

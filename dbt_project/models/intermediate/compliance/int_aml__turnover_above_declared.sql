@@ -15,10 +15,10 @@ select
     credits.currency,
     {{ aml_ledger_operation_ids('credits', 'first_day', 'last_day', "operations.direction = 'in'") }}
         as triggering_operation_ids,
-    format('credits of %s centavos in %s against a declared monthly %s of %s centavos',
-        credits.credits_minor, to_char(credits.month_start, 'YYYY-MM'),
-        case when customers.person_type = 'PF' then 'income' else 'revenue' end,
-        customers.declared_monthly_revenue_minor) as detail
+    format('créditos de %s em %s, contra %s mensal declarado de %s',
+        {{ brl('credits.credits_minor') }}, {{ month_br('credits.month_start') }},
+        case when customers.person_type = 'PF' then 'rendimento' else 'faturamento' end,
+        {{ brl('customers.declared_monthly_revenue_minor') }}) as detail
 from monthly_credits as credits
 inner join {{ ref('stg_onboarding__customers') }} as customers
     on customers.customer_id = credits.merchant_id
