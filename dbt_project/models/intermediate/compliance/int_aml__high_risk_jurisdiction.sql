@@ -15,7 +15,12 @@ select
     array[operations.operation_id] as triggering_operation_ids,
     format('%s (%s) de %s com contraparte em %s (%s)', {{ channel_br('operations.channel') }},
         {{ direction_br('operations.direction') }}, {{ brl('operations.amount_minor') }},
-        jurisdictions.country_name, jurisdictions.fatf_list) as detail
+        jurisdictions.country_name,
+        case jurisdictions.fatf_list
+            when 'call_for_action' then 'lista de ação do GAFI'
+            when 'increased_monitoring' then 'lista de monitoramento reforçado do GAFI'
+            else jurisdictions.fatf_list
+        end) as detail
 from operations
 inner join {{ ref('high_risk_jurisdictions') }} as jurisdictions
     on jurisdictions.country_code = operations.counterparty_country
