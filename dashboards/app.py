@@ -4,13 +4,13 @@ user logs in; then the pages that user's role may open (dashboards/roles.py)."""
 import streamlit as st
 
 from dashboards.components.empty_state import BUILD_HINT
-from dashboards.components.session import current_user, login_page, sidebar_user
+from dashboards.components.session import checked_user, login_page, sidebar_user
 from dashboards.queries.warehouse import MartsNotBuilt
 from dashboards.roles import pages_for
 
 st.set_page_config(page_title="Fluxo", page_icon=":material/account_balance:", layout="wide")
 
-user = current_user()
+user = checked_user()
 if user is None:
     st.navigation([st.Page(login_page, title="Entrar", url_path="entrar")], position="hidden").run()
 else:

@@ -50,6 +50,9 @@ class UserExists(InvalidUser):
 class DashboardUser:
     username: str
     role: DashboardRole
+    # The user's updated_at when they logged in: a session lasts while it is unchanged, so
+    # replacing the user's role or password, or removing the user, ends every session they have.
+    logged_in_as_of: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -136,21 +139,31 @@ def authenticate(conn: psycopg.Connection, username: str, password: str) -> Dash
     A hash made with older parameters is replaced by one with the current ones."""
     hasher = _hasher()
     row = conn.execute(
-        "select role, password_hash from dashboard.users where username = %s",
+        "select role, password_hash, updated_at from dashboard.users where username = %s",
         (username.strip().lower(),),
     ).fetchone()
     if row is None:
         with suppress(VerificationError):
             hasher.verify(_unknown_user_hash(), password)
         return None
-    role, password_hash = row
+    role, password_hash, updated_at = row
     try:
         hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return None
     if hasher.check_needs_rehash(password_hash):
+        # The same password under new parameters: not a change that ends the user's sessions,
+        # so updated_at stays.
         conn.execute(
-            "update dashboard.users set password_hash = %s, updated_at = now() where username = %s",
+            "update dashboard.users set password_hash = %s where username = %s",
             (hasher.hash(password), username.strip().lower()),
         )
-    return DashboardUser(username.strip().lower(), DashboardRole(role))
+    return DashboardUser(username.strip().lower(), DashboardRole(role), updated_at)
+
+
+def is_current(conn: psycopg.Connection, user: DashboardUser) -> bool:
+    """Whether the user's session still holds: the user exists, unchanged since that login."""
+    row = conn.execute(
+        "select updated_at from dashboard.users where username = %s", (user.username,)
+    ).fetchone()
+    return row is not None and row[0] == user.logged_in_as_of

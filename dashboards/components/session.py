@@ -4,14 +4,30 @@ import psycopg
 import streamlit as st
 
 from dashboards.queries.warehouse import warehouse_dsn
-from dashboards.users import DashboardUser, authenticate
+from dashboards.users import DashboardUser, authenticate, is_current
 
 USER_KEY = "fluxo_user"
 
 
 def current_user() -> DashboardUser | None:
+    """The session's user, as app.py checked it at the start of this run."""
     user = st.session_state.get(USER_KEY)
     return user if isinstance(user, DashboardUser) else None
+
+
+def checked_user() -> DashboardUser | None:
+    """The session's user if still unchanged in the users table, checked on every run (never
+    cached): a user an admin removed, or whose role or password they replaced, is logged out at
+    their next click rather than keeping the access they had."""
+    user = current_user()
+    if user is None:
+        return None
+    with psycopg.connect(warehouse_dsn()) as warehouse:
+        still_valid = is_current(warehouse, user)
+    if not still_valid:
+        del st.session_state[USER_KEY]
+        return None
+    return user
 
 
 def login_page() -> None:

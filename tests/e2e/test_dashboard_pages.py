@@ -20,9 +20,9 @@ from dashboards.components.formatting import (
     format_document,
 )
 from dashboards.roles import pages_for
-from dashboards.users import DashboardRole
+from dashboards.users import DashboardRole, add_user, remove_user
 from fluxo import pipeline
-from tests.dashboard_app import log_in, open_page, titles
+from tests.dashboard_app import TEST_PASSWORD, log_in, open_page, titles
 
 CASH_FLOW = "app_pages/cash_flow.py"
 RECONCILIATION = "app_pages/reconciliation.py"
@@ -76,6 +76,25 @@ def test_each_role_opens_only_its_pages(dashboard_users: dict[DashboardRole, str
 
     admin.button(key="logout").click().run()
     assert titles(admin) == ["Fluxo"] and len(admin.text_input) == 2  # the login form again
+
+
+def test_replacing_or_removing_a_user_ends_their_sessions(
+    warehouse_conn: psycopg.Connection,
+) -> None:
+    add_user(warehouse_conn, "e2e-revogada", DashboardRole.finance, TEST_PASSWORD, replace=True)
+    app = log_in("e2e-revogada")
+    assert titles(app) == ["Fluxo de caixa"]
+    # A session lasts while the user is unchanged...
+    assert titles(open_page(app, RECONCILIATION)) == ["Conciliação bancária"]
+    # ...and a new password (an admin's reset) ends it at the user's next click.
+    add_user(warehouse_conn, "e2e-revogada", DashboardRole.finance, "outra-senha-1", replace=True)
+    app.run()
+    assert titles(app) == ["Fluxo"] and len(app.text_input) == 2  # the login form
+    app = log_in("e2e-revogada", "outra-senha-1")
+    assert titles(app) == ["Fluxo de caixa"]
+    remove_user(warehouse_conn, "e2e-revogada")
+    app.run()
+    assert titles(app) == ["Fluxo"]
 
 
 PAGE_TITLES = {

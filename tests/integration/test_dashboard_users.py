@@ -4,7 +4,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
-from dashboards.users import DashboardRole, DashboardUser, authenticate
+from dashboards.users import DashboardRole, authenticate
 from fluxo.cli import FluxoError, app
 from fluxo.databases import DatabaseUrls
 
@@ -14,6 +14,13 @@ runner = CliRunner()
 def fluxo(*args: str) -> tuple[int, str, BaseException | None]:
     result = runner.invoke(app, list(args))
     return result.exit_code, result.output, result.exception
+
+
+def logged_in(
+    warehouse: psycopg.Connection, username: str, password: str
+) -> tuple[str, DashboardRole] | None:
+    user = authenticate(warehouse, username, password)
+    return None if user is None else (user.username, user.role)
 
 
 def test_add_list_log_in_and_remove(database_urls: DatabaseUrls) -> None:
@@ -36,8 +43,9 @@ def test_add_list_log_in_and_remove(database_urls: DatabaseUrls) -> None:
             "select password_hash from dashboard.users where username = 'maria.souza'"
         ).fetchone()  # type: ignore[misc]
         assert stored.startswith("$argon2id$") and "s3nha-forte" not in stored
-        assert authenticate(warehouse, "maria.souza", "s3nha-forte") == DashboardUser(
-            "maria.souza", DashboardRole.compliance
+        assert logged_in(warehouse, "maria.souza", "s3nha-forte") == (
+            "maria.souza",
+            DashboardRole.compliance,
         )
         assert authenticate(warehouse, "maria.souza", "s3nha-fraca") is None
         assert authenticate(warehouse, "joao", "s3nha-forte") is None
@@ -59,8 +67,9 @@ def test_add_list_log_in_and_remove(database_urls: DatabaseUrls) -> None:
     )
     assert code == 0, output
     with psycopg.connect(database_urls.warehouse_dsn) as warehouse:
-        assert authenticate(warehouse, "maria.souza", "outra-senha") == DashboardUser(
-            "maria.souza", DashboardRole.finance
+        assert logged_in(warehouse, "maria.souza", "outra-senha") == (
+            "maria.souza",
+            DashboardRole.finance,
         )
 
     assert fluxo("dashboard", "users", "remove", "maria.souza")[0] == 0
