@@ -114,12 +114,8 @@ def record_decision(
         ).fetchone()
         if known is None or not known[0]:
             raise InvalidDecision(f"Alerta desconhecido: {alert_id}")
-        latest = conn.execute(
-            "select status from dashboard.alert_reviews where alert_id = %s"
-            " order by review_id desc limit 1",
-            (alert_id,),
-        ).fetchone()
-        if latest is not None and latest[0] == AlertStatus.reported:
+        reviews = reviews_of(conn, alert_id)
+        if reviews and reviews[-1].status is AlertStatus.reported:
             raise InvalidDecision("O alerta já foi comunicado ao COAF; a decisão é final.")
         conn.execute(
             "insert into dashboard.alert_reviews (alert_id, status, note, reviewed_by)"

@@ -2,7 +2,6 @@
 form that records the next one (dashboards/alert_reviews.py keeps them)."""
 
 import pandas as pd
-import psycopg
 import streamlit as st
 
 from dashboards.alert_reviews import (
@@ -14,7 +13,7 @@ from dashboards.alert_reviews import (
     reviews_of,
 )
 from dashboards.components.formatting import format_datetime_br
-from dashboards.queries.warehouse import forget_cached_reads, warehouse_dsn
+from dashboards.queries.warehouse import dashboard_connection, forget_cached_reads
 from dashboards.roles import may_decide_alerts
 from dashboards.users import DashboardUser
 
@@ -36,7 +35,7 @@ def alert_decisions(alert_id: str, user: DashboardUser) -> None:
         succeeded, message = outcome
         (st.success if succeeded else st.error)(message)
     # Never cached: a decision recorded a moment ago must show.
-    with psycopg.connect(warehouse_dsn()) as warehouse:
+    with dashboard_connection() as warehouse:
         reviews = reviews_of(warehouse, alert_id)
     if reviews:
         st.dataframe(
@@ -80,7 +79,7 @@ def _decide(alert_id: str, reviewer: str) -> None:
     shows the decision, and the note can be emptied after a success (kept after a refusal)."""
     status = AlertStatus(st.session_state[STATUS_KEY])
     try:
-        with psycopg.connect(warehouse_dsn()) as warehouse:
+        with dashboard_connection() as warehouse:
             record_decision(warehouse, alert_id, status, st.session_state[NOTE_KEY], reviewer)
     except InvalidDecision as refused:
         st.session_state[OUTCOME_KEY] = (False, str(refused))

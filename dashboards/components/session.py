@@ -3,7 +3,7 @@
 import psycopg
 import streamlit as st
 
-from dashboards.queries.warehouse import warehouse_dsn
+from dashboards.queries.warehouse import dashboard_connection
 from dashboards.users import DashboardUser, authenticate, is_current
 
 USER_KEY = "fluxo_user"
@@ -22,7 +22,7 @@ def checked_user() -> DashboardUser | None:
     user = current_user()
     if user is None:
         return None
-    with psycopg.connect(warehouse_dsn()) as warehouse:
+    with dashboard_connection() as warehouse:
         still_valid = is_current(warehouse, user)
     if not still_valid:
         del st.session_state[USER_KEY]
@@ -41,7 +41,7 @@ def login_page() -> None:
         return
     try:
         # Never cached: each attempt checks the stored hash.
-        with psycopg.connect(warehouse_dsn()) as warehouse:
+        with dashboard_connection() as warehouse:
             user = authenticate(warehouse, username, password)
     except psycopg.errors.UndefinedTable:
         st.error(

@@ -1,9 +1,13 @@
 """The warehouse connection the pages share, and the one way they read the marts (cached), plus
-the one uncached read of something else: clear documents, for the roles that may see them."""
+the one uncached read of something else: clear documents, for the roles that may see them; and a
+connection from the same pool for the dashboard's own tables (logins, alert decisions)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
+import psycopg
 import streamlit as st
 from psycopg.errors import UndefinedTable
 from sqlalchemy import text
@@ -12,7 +16,6 @@ from streamlit.connections import SQLConnection
 
 from fluxo import databases
 from fluxo.settings import Settings
-from fluxo.urls import libpq_url
 
 TTL_SECONDS = 60
 
@@ -26,13 +29,25 @@ def _warehouse_url() -> str:
     return databases.resolve(Settings()).warehouse
 
 
-def warehouse_dsn() -> str:
-    """The warehouse as psycopg takes it (the login form checks passwords with it)."""
-    return libpq_url(_warehouse_url())
-
-
 def warehouse(url: str) -> SQLConnection:
     return st.connection("warehouse", type="sql", url=url)
+
+
+@contextmanager
+def dashboard_connection() -> Iterator[psycopg.Connection]:
+    """A psycopg connection from the pages' pool for the `dashboard` schema (dashboards/users.py,
+    dashboards/alert_reviews.py take one), never cached; committed when the block ends, rolled
+    back if it raises. The session's user is checked on every run: a connection of its own each
+    time would pay a connect on every click (2.5 ms measured on the embedded server's socket)."""
+    with warehouse(_warehouse_url()).connect() as pooled:
+        connection = pooled.connection.driver_connection
+        assert isinstance(connection, psycopg.Connection)  # fluxo.urls makes the driver psycopg 3
+        try:
+            yield connection
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.commit()
 
 
 def read_marts(sql: str, params: dict[str, Any]) -> pd.DataFrame:
