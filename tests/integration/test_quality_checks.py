@@ -42,7 +42,8 @@ create table marts.fct_daily_cash_flow (
 );
 create table marts.fct_bank_reconciliation (
     reconciliation_item_id text, status text, merchant_id text, has_known_merchant boolean,
-    bank_source text, business_date date, currency text, difference_minor bigint
+    bank_source text, business_date date, currency text, difference_minor bigint,
+    reconciled_at timestamptz
 );
 """
 
@@ -480,28 +481,32 @@ def test_cash_flow_mart_is_checked_on_the_days_the_latest_postings_touched(
 def test_a_matched_reconciliation_item_with_a_difference_fails(
     warehouse: str, instance: dg.DagsterInstance
 ) -> None:
+    """Only the items the latest run matched are read: an earlier run's are not checked again."""
     today = datetime.now(SAO_PAULO).date()
+    latest_run = datetime.now(UTC)
 
-    def item(status: str, difference: int) -> Row:
+    def item(status: str, difference: int, reconciled_at: datetime = latest_run) -> Row:
         return {
             "reconciliation_item_id": uuid.uuid4().hex, "status": status, "merchant_id": "loja",
             "has_known_merchant": True, "bank_source": "openfinance", "business_date": today,
-            "currency": "BRL", "difference_minor": difference,
+            "currency": "BRL", "difference_minor": difference, "reconciled_at": reconciled_at,
         }  # fmt: skip
 
     bad = item("matched", 1)
+    earlier_run_bad = item("matched", 2, reconciled_at=latest_run - timedelta(days=1))
     with psycopg.connect(warehouse) as conn:
         insert(conn, "raw.ledger_postings", [posting()])
         insert(
             conn,
             "marts.fct_bank_reconciliation",
-            [item("matched", 0), item("amount_mismatch", 1), bad],
+            [item("matched", 0), item("amount_mismatch", 1), bad, earlier_run_bad],
         )
 
     result = run_checks(instance, checks_of("fct_bank_reconciliation"))
 
     values = evaluation(result, VALUES_CHECK)
     assert not values.passed
+    assert metadata(values, "rows_in_scope") == 3
     [sample] = metadata(values, "failing_rows_sample")
     assert sample["reconciliation_item_id"] == bad["reconciliation_item_id"]
 

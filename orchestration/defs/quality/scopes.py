@@ -1,10 +1,12 @@
-"""Which rows a quality check reads: the latest load of a raw table, or the days a run rebuilt.
+"""Which rows a quality check reads: the latest load of a raw table, the rows a mart's latest run
+wrote, or the days a run rebuilt.
 
 A check never scans a whole table. Every load writes its rows in one transaction, so they share
 one `_loaded_at` (the transaction's `now()`), which an index on each raw table finds in O(rows of
-that load). The marts are read from the earliest business day the latest loads touched. Each
-scope is pinned (its `_loaded_at` or first day read once, then written into the query as a
-literal) so the rows checked cannot move while they are read.
+that load); fct_bank_reconciliation stamps the rows a run matches with the run's start
+(`reconciled_at`, indexed) in the same way. The other marts are read from the earliest business
+day the latest loads touched. Each scope is pinned (its stamp or first day read once, then
+written into the query as a literal) so the rows checked cannot move while they are read.
 """
 
 from dataclasses import dataclass, field
@@ -30,29 +32,34 @@ class Scope:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-def latest_loaded_at(conn: psycopg.Connection, raw_table: str) -> datetime | None:
+def latest_loaded_at(
+    conn: psycopg.Connection, table: str, stamp: str = "_loaded_at"
+) -> datetime | None:
     row = conn.execute(
-        sql.SQL("select max(_loaded_at) from {}").format(sql.SQL(raw_table))
+        sql.SQL("select max({}) from {}").format(sql.Identifier(stamp), sql.SQL(table))
     ).fetchone()
     return row[0] if row else None
 
 
-def latest_load(conn: psycopg.Connection, raw_table: str, columns: tuple[str, ...]) -> Scope:
-    """The rows of the table's most recent load. A run that loaded nothing new leaves the previous
-    load as the latest, which is then read again (same identity)."""
-    loaded_at = latest_loaded_at(conn, raw_table)
+def latest_load(
+    conn: psycopg.Connection, table: str, columns: tuple[str, ...], stamp: str = "_loaded_at"
+) -> Scope:
+    """The rows of the table's most recent load: those with the newest `stamp`, the time each
+    load (or run) writes on all its rows. A run that loaded nothing new leaves the previous load
+    as the latest, which is then read again (same identity)."""
+    loaded_at = latest_loaded_at(conn, table, stamp)
     selected = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
     if loaded_at is None:
         return Scope(
-            query=sql.SQL("select {} from {} where false").format(selected, sql.SQL(raw_table)),
-            description=f"{raw_table}: no rows loaded yet",
+            query=sql.SQL("select {} from {} where false").format(selected, sql.SQL(table)),
+            description=f"{table}: no rows loaded yet",
             identity="empty",
         )
     return Scope(
-        query=sql.SQL("select {} from {} where _loaded_at = {}").format(
-            selected, sql.SQL(raw_table), sql.Literal(loaded_at)
+        query=sql.SQL("select {} from {} where {} = {}").format(
+            selected, sql.SQL(table), sql.Identifier(stamp), sql.Literal(loaded_at)
         ),
-        description=f"{raw_table}: rows of the latest load (_loaded_at = {loaded_at.isoformat()})",
+        description=f"{table}: rows of the latest load ({stamp} = {loaded_at.isoformat()})",
         identity=loaded_at.isoformat(),
         metadata={"loaded_at": loaded_at.isoformat()},
     )

@@ -137,9 +137,9 @@ def _newest_load_within(max_age: timedelta) -> list[Expectation]:
     ]
 
 
-def _latest_load_of(raw_table: str) -> ScopeReader:
+def _latest_load_of(table: str, stamp: str = "_loaded_at") -> ScopeReader:
     def read(conn: psycopg.Connection, columns: tuple[str, ...]) -> scopes.Scope:
-        return scopes.latest_load(conn, raw_table, columns)
+        return scopes.latest_load(conn, table, columns, stamp)
 
     return read
 
@@ -419,7 +419,11 @@ SUITES: tuple[TableSuite, ...] = (
         name="fct_bank_reconciliation",
         asset_key=dg.AssetKey(["marts", "fct_bank_reconciliation"]),
         key_columns=("reconciliation_item_id",),
-        read_scope=_rebuilt_days_of("marts.fct_bank_reconciliation", BANK_SOURCE_DAYS),
+        # The items the latest run matched (whole components of items around what is new), not
+        # the days the latest loads touched: those reach back to the first day of the latest
+        # Open Finance load, which stays the latest while no new transaction arrives (at the
+        # 10M bench, two months: 565,149 items read, 1.2 s a day, ten times the 1M figure).
+        read_scope=_latest_load_of("marts.fct_bank_reconciliation", stamp="reconciled_at"),
         critical=_bank_reconciliation,
     ),
     TableSuite(

@@ -21,7 +21,7 @@ select
     windows.operation_count::integer as operation_count,
     windows.amount_minor::bigint as amount_minor,
     windows.currency,
-    {{ aml_cash_window_operation_ids('windows', amount_below=threshold) }} as triggering_operation_ids,
+    {{ aml_cash_operation_ids('windows', amount_below=threshold) }} as triggering_operation_ids,
     format('%s %s em espécie, cada um abaixo de %s, somando %s em %s dias úteis',
         windows.operation_count,
         case windows.direction when 'in' then 'depósitos' else 'saques' end,

@@ -27,6 +27,7 @@ with registered_accounts as (
 ),
 
 {% if is_incremental() -%}
+{%- set newest_statement_line = newest_loaded('loaded_at', "bank_source = 'statement_file'") -%}
 newly_registered_statement_accounts as (
     select distinct lines.bank_account_id
     from {{ this }} as lines
@@ -35,6 +36,23 @@ newly_registered_statement_accounts as (
         and accounts.bank_account_id = lines.bank_account_id
     where lines.merchant_id is null
         and lines.bank_source = 'statement_file'
+),
+
+{# Two selects rather than one with `or`: each finds its lines through an index or an empty hash,
+   where the `or` read every staged line (0.47 s at the 10M bench). #}
+statement_lines as (
+    select * from {{ ref('stg_statements__lines') }}
+    where loaded_at > {{ newest_statement_line }}
+    union all
+    select lines.*
+    from {{ ref('stg_statements__lines') }} as lines
+    inner join newly_registered_statement_accounts as accounts
+        on accounts.bank_account_id = lines.bank_account_id
+    where lines.loaded_at <= {{ newest_statement_line }}
+),
+{%- else -%}
+statement_lines as (
+    select * from {{ ref('stg_statements__lines') }}
 ),
 {%- endif %}
 
@@ -70,11 +88,7 @@ statement_files as (
         trntype as transaction_type,
         null::text as counterparty_document_token,
         loaded_at
-    from {{ ref('stg_statements__lines') }}
-    {% if is_incremental() -%}
-    where loaded_at > {{ newest_loaded('loaded_at', "bank_source = 'statement_file'") }}
-        or bank_account_id in (select bank_account_id from newly_registered_statement_accounts)
-    {%- endif %}
+    from statement_lines
 ),
 
 bank_lines as (
