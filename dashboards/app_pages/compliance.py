@@ -138,7 +138,9 @@ with queue_tab:
                 f"{format_datetime_br(alert['first_detected_at'])}  \n"
                 f"**O que a regra viu:** {alert['detail']}"
             )
-            operations = compliance.triggering_operations(list(alert["triggering_operation_ids"]))
+            operations = compliance.triggering_operations(
+                alert["merchant_id"], list(alert["triggering_operation_ids"])
+            )
             if operations.empty:
                 st.info("Alerta de cadastro (KYC), sem operações que o disparem.")
             else:

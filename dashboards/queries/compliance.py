@@ -73,9 +73,11 @@ def alert(alert_id: str) -> pd.DataFrame:
     )
 
 
-def triggering_operations(operation_ids: list[str]) -> pd.DataFrame:
+def triggering_operations(merchant_id: str, operation_ids: list[str]) -> pd.DataFrame:
     """The ledger entries (`ledger:<entry id>`) and Open Finance lines (`bank:<account>:<id>`)
-    behind an alert, as the reconciliation mart has them."""
+    behind an alert of the merchant, as the reconciliation mart has them. The merchant is what
+    the mart's unique index on entries leads with: without it an entry is looked for in every
+    item."""
     entry_ids = [op.removeprefix("ledger:") for op in operation_ids if op.startswith("ledger:")]
     line_ids = [
         "openfinance:" + op.removeprefix("bank:") for op in operation_ids if op.startswith("bank:")
@@ -84,10 +86,10 @@ def triggering_operations(operation_ids: list[str]) -> pd.DataFrame:
         "select ledger_entry_id, ledger_business_date, ledger_amount_minor, ledger_description, "
         "ledger_category, bank_line_id, bank_business_date, bank_amount_minor, bank_description, "
         "bank_transaction_type, currency from marts.fct_bank_reconciliation "
-        "where ledger_entry_id = any(cast(:entry_ids as uuid[])) "
-        "or bank_line_id = any(cast(:line_ids as text[])) "
+        "where merchant_id = :merchant_id and (ledger_entry_id = any(cast(:entry_ids as uuid[])) "
+        "or bank_line_id = any(cast(:line_ids as text[]))) "
         "order by coalesce(ledger_business_date, bank_business_date)",
-        {"entry_ids": entry_ids, "line_ids": line_ids},
+        {"merchant_id": merchant_id, "entry_ids": entry_ids, "line_ids": line_ids},
     )
 
 

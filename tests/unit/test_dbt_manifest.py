@@ -1,9 +1,10 @@
 import os
 from pathlib import Path
 
+import pytest
 from dagster_dbt import DbtProject
 
-from orchestration.defs.dbt.project import manifest_is_current
+from orchestration.defs.dbt.project import PARSED_PROFILE_FILE, manifest_is_current, profile_digest
 
 
 def _project(tmp_path: Path) -> DbtProject:
@@ -25,6 +26,7 @@ def test_manifest_is_stale_until_built_and_after_a_model_changes(tmp_path: Path)
     manifest = project.manifest_path
     manifest.parent.mkdir(parents=True)
     manifest.write_text("{}")
+    manifest.with_name(PARSED_PROFILE_FILE).write_text(profile_digest())
     _age(tmp_path / "models" / "a.sql", 60)
     _age(tmp_path / "dbt_project.yml", 60)
     assert manifest_is_current(project)
@@ -36,4 +38,23 @@ def test_manifest_is_stale_until_built_and_after_a_model_changes(tmp_path: Path)
     assert manifest_is_current(project)
 
     (tmp_path / "models" / "a.sql").write_text("select 2")
+    assert not manifest_is_current(project)
+
+
+def test_manifest_is_stale_when_parsed_for_another_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLUXO_DBT_HOST", "/srv/warehouse-a")
+    project = _project(tmp_path)
+    manifest = project.manifest_path
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text("{}")
+    _age(tmp_path / "models" / "a.sql", 60)
+    _age(tmp_path / "dbt_project.yml", 60)
+    assert not manifest_is_current(project)  # no record of the profile it was parsed with
+
+    manifest.with_name(PARSED_PROFILE_FILE).write_text(profile_digest())
+    assert manifest_is_current(project)
+
+    monkeypatch.setenv("FLUXO_DBT_HOST", "/srv/warehouse-b")
     assert not manifest_is_current(project)
