@@ -20,12 +20,11 @@ class AlertStatus(StrEnum):
     dismissed = "dismissed"  # closed without a communication, with the reason
 
 
-# The statuses a decision can set (new is only the absence of one), and those still to work on.
+# The statuses a decision can set (new is only the absence of one), those still to work on, and
+# those that close an alert: a closing decision must say why (the reason, the COAF protocol).
 DECISIONS = (AlertStatus.in_review, AlertStatus.reported, AlertStatus.dismissed)
 OPEN_STATUSES = (AlertStatus.new, AlertStatus.in_review)
 CLOSED_STATUSES = (AlertStatus.reported, AlertStatus.dismissed)
-# A decision that closes an alert must say why (the dismissal's reason, the COAF protocol).
-NOTE_REQUIRED = frozenset({AlertStatus.reported, AlertStatus.dismissed})
 MAX_NOTE_LENGTH = 4000
 
 REVIEWS_DDL = """
@@ -56,7 +55,7 @@ create or replace trigger alert_reviews_append_only
 # The latest decision on each alert, for a query over marts.fct_aml_alerts aliased `alerts`.
 LATEST_REVIEW_JOIN = """
 left join lateral (
-    select status, reviewed_by, reviewed_at from dashboard.alert_reviews as reviews
+    select status, reviewed_by from dashboard.alert_reviews as reviews
     where reviews.alert_id = alerts.alert_id
     order by review_id desc limit 1
 ) as latest_review on true
@@ -90,6 +89,12 @@ def reviews_of(conn: psycopg.Connection, alert_id: str) -> list[Review]:
     return [Review(AlertStatus(status), note, by, at) for status, note, by, at in rows]
 
 
+def is_reported(reviews: list[Review]) -> bool:
+    """Whether the alert's latest decision (reviews_of) reported it to COAF: then it takes no
+    other, since a communication cannot be taken back."""
+    return bool(reviews) and reviews[-1].status is AlertStatus.reported
+
+
 def record_decision(
     conn: psycopg.Connection, alert_id: str, status: AlertStatus, note: str, reviewer: str
 ) -> None:
@@ -99,7 +104,7 @@ def record_decision(
     note = note.strip()
     if status not in DECISIONS:
         raise InvalidDecision(f"situação inválida para uma decisão: {status}")
-    if status in NOTE_REQUIRED and not note:
+    if status in CLOSED_STATUSES and not note:
         raise InvalidDecision(
             "Escreva o motivo (ou o protocolo do COAF): uma decisão que encerra o alerta precisa "
             "dele."
@@ -114,8 +119,7 @@ def record_decision(
         ).fetchone()
         if known is None or not known[0]:
             raise InvalidDecision(f"Alerta desconhecido: {alert_id}")
-        reviews = reviews_of(conn, alert_id)
-        if reviews and reviews[-1].status is AlertStatus.reported:
+        if is_reported(reviews_of(conn, alert_id)):
             raise InvalidDecision("O alerta já foi comunicado ao COAF; a decisão é final.")
         conn.execute(
             "insert into dashboard.alert_reviews (alert_id, status, note, reviewed_by)"

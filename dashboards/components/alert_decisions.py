@@ -9,6 +9,7 @@ from dashboards.alert_reviews import (
     MAX_NOTE_LENGTH,
     AlertStatus,
     InvalidDecision,
+    is_reported,
     record_decision,
     reviews_of,
 )
@@ -54,7 +55,7 @@ def alert_decisions(alert_id: str, user: DashboardUser) -> None:
         st.caption("Nenhuma decisão ainda: o alerta está novo.")
     if not may_decide_alerts(user.role):
         st.caption("Decisões sobre alertas são registradas pelo perfil Compliance.")
-    elif reviews and reviews[-1].status is AlertStatus.reported:
+    elif is_reported(reviews):
         st.caption("Comunicado ao COAF: a decisão é final.")
     else:
         with st.form("decision"):

@@ -107,14 +107,15 @@
     ) as framed
 {%- endmacro %}
 
-{# The cash operations of an alert's merchant, direction and currency from its `window_start` to
-   its `business_date` (the rule's aml_cash_days and aml_cash_windows columns), sorted: for the
-   rows that raise an alert only, found in int_compliance__operations' index by merchant and date.
-   A cash day between the two dates is in the window: business-day numbers never decrease with
-   the date. `amount_below` as given to the rule's aml_cash_days. #}
-{% macro aml_cash_operation_ids(alert, amount_below=none) -%}
+{# The cash operations of an alert's merchant, direction and currency from its `first_day` (a
+   column: aml_cash_windows' window_start, or a one-day alert's business_date) to its
+   `business_date`, sorted: for the rows that raise an alert only, found in
+   int_compliance__operations' index by merchant and date. A cash day between the two dates is in
+   the window: business-day numbers never decrease with the date. `amount_below` as given to the
+   rule's aml_cash_days. #}
+{% macro aml_cash_operation_ids(alert, first_day='window_start', amount_below=none) -%}
     {{ aml_ledger_operation_ids(
-        alert, 'window_start', 'business_date',
+        alert, first_day, 'business_date',
         'operations.direction = ' ~ alert ~ '.direction and ' ~ aml_cash_operation(amount_below)
     ) }}
 {%- endmacro %}

@@ -61,7 +61,7 @@ def latest_load(
         ),
         description=f"{table}: rows of the latest load ({stamp} = {loaded_at.isoformat()})",
         identity=loaded_at.isoformat(),
-        metadata={"loaded_at": loaded_at.isoformat()},
+        metadata={stamp.removeprefix("_"): loaded_at.isoformat()},
     )
 
 

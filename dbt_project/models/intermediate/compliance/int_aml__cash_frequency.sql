@@ -12,19 +12,20 @@ cash_days as ({{ aml_cash_days() }}),
 
 withdrawal_days as (
     select
-        days.merchant_id || ':out:' || days.business_date as alert_key,
-        days.merchant_id,
-        days.window_start,
-        days.business_date as window_end,
-        days.operation_count::integer as operation_count,
-        days.amount_minor::bigint as amount_minor,
-        days.currency,
-        {{ aml_cash_operation_ids('days') }} as triggering_operation_ids,
-        format('%s saques em espécie no mesmo dia', days.operation_count) as detail
-    from (select cash_days.*, business_date as window_start from cash_days) as days
-    where days.direction = 'out'
-      and days.operation_count >= {{ var('aml_cash_withdrawals_per_day') | int }}
-      and days.business_date >= {{ aml_scan_start() }}
+        merchant_id || ':out:' || business_date as alert_key,
+        merchant_id,
+        business_date as window_start,
+        business_date as window_end,
+        operation_count::integer as operation_count,
+        amount_minor::bigint as amount_minor,
+        currency,
+        {{ aml_cash_operation_ids('cash_days', first_day='business_date') }}
+            as triggering_operation_ids,
+        format('%s saques em espécie no mesmo dia', operation_count) as detail
+    from cash_days
+    where direction = 'out'
+      and operation_count >= {{ var('aml_cash_withdrawals_per_day') | int }}
+      and business_date >= {{ aml_scan_start() }}
 ),
 
 deposit_windows as (
